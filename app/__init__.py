@@ -1,0 +1,1 @@
+"""chainrule's web layer: FastAPI routes, the Graphviz renderer, pages."""

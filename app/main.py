@@ -1,0 +1,16 @@
+"""Builds the app: static files, templates, routers. Nothing else lives here."""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .routes import health, pages
+from .settings import STATIC_DIR
+
+app = FastAPI(
+    title="chainrule",
+    description="See backpropagation: micrograd's scalar autograd, drawn node by node.",
+    version="0.1.0",
+)
+app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+app.include_router(health.router)
+app.include_router(pages.router)
