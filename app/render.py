@@ -1,0 +1,268 @@
+"""Draw a graph with Graphviz: nodes -> DOT text -> `dot -Tsvg`, with limits on every step.
+
+The picture follows Karpathy's ``draw_dot``: one record per value (``label | data | grad``),
+a small node per operation, left to right. Every SVG group carries an id derived from the
+API ids (``node-n3``, ``op-n3``, ``edge-n1-n3-0``, ``opedge-n3``) so the page can animate it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import subprocess
+import threading
+from collections.abc import Sequence
+from html import escape
+from typing import NamedTuple, Protocol
+
+log = logging.getLogger(__name__)
+
+MAX_LABEL_CHARS = 24  # longer names are cut short in the picture (the JSON keeps them whole)
+LARGE_GRAPH = 150  # values; above this dot gets a bounded effort (dense graphs take seconds)
+
+
+class RenderError(Exception):
+    """The picture could not be drawn; ``status`` is the HTTP status that says why."""
+
+    status = 503
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class GraphTooLarge(RenderError):
+    status = 422
+
+
+class RenderTimeout(RenderError):
+    status = 503
+
+
+class RenderUnavailable(RenderError):
+    status = 503
+
+
+class DrawnNode(Protocol):
+    """What the renderer needs of a value (``app.schemas.GraphNode`` has it)."""
+
+    id: str
+    label: str
+    op: str
+    data: float
+    grad: float
+    inputs: list[str]
+    role: str
+
+
+class Theme(NamedTuple):
+    background: str
+    text: str
+    border: str
+    edge: str
+    fills: dict[str, str]  # per role
+    grad_colours: dict[str, str]  # per sign: pos, neg, zero
+    op_fill: str
+    font_size: int
+    pen: float  # line width
+
+
+# Okabe-Ito colours (safe for colour-blind viewers): blue #0072B2 / sky #56B4E9 for a positive
+# grad, vermillion #D55E00 / orange #E69F00 for a negative one.
+THEMES: dict[str, Theme] = {
+    "light": Theme(
+        background="#ffffff",
+        text="#1a1a1a",
+        border="#555555",
+        edge="#777777",
+        fills={"input": "#d9efe6", "constant": "#ececec", "intermediate": "#ffffff", "output": "#fbf3c4"},
+        grad_colours={"pos": "#0072B2", "neg": "#D55E00", "zero": "#6b6b6b"},
+        op_fill="#f4f4f4",
+        font_size=12,
+        pen=1.0,
+    ),
+    "dark": Theme(
+        background="#1b1d22",
+        text="#e8e8e8",
+        border="#9a9a9a",
+        edge="#8a8a8a",
+        fills={"input": "#173a30", "constant": "#33363d", "intermediate": "#24272e", "output": "#4a4216"},
+        grad_colours={"pos": "#56B4E9", "neg": "#E69F00", "zero": "#a0a0a0"},
+        op_fill="#2f3239",
+        font_size=12,
+        pen=1.0,
+    ),
+    "projector": Theme(
+        background="#ffffff",
+        text="#000000",
+        border="#000000",
+        edge="#000000",
+        fills={"input": "#bfe6d6", "constant": "#dddddd", "intermediate": "#ffffff", "output": "#f5e67a"},
+        grad_colours={"pos": "#0072B2", "neg": "#D55E00", "zero": "#000000"},
+        op_fill="#ffffff",
+        font_size=20,
+        pen=2.2,
+    ),
+}
+
+SANS = "DejaVu Sans"  # fonts Graphviz measures with; the SVG then gets browser fallbacks
+MONO = "DejaVu Sans Mono"
+FONT_FALLBACKS = {
+    SANS: "DejaVu Sans,Verdana,Bitstream Vera Sans,Arial,sans-serif",
+    MONO: "DejaVu Sans Mono,Menlo,Consolas,Bitstream Vera Sans Mono,monospace",
+}
+
+# shown on the op nodes; the JSON keeps the engine's spelling
+OP_SYMBOLS = {"*": "×", "/": "÷", "-": "−", "neg": "−x"}
+
+
+def number(x: float) -> str:
+    """4 decimals, or 4 significant digits with an exponent when that would hide the value."""
+    if x == 0:
+        return "0.0000"  # also -0.0
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) >= 1e5 or abs(x) < 1e-4:
+        return f"{x:.4g}"
+    return f"{x:.4f}"
+
+
+def grad_sign(grad: float) -> str:
+    return "pos" if grad > 0 else "neg" if grad < 0 else "zero"
+
+
+def _text(s: str) -> str:
+    """Escape for a Graphviz HTML-like label (no control characters, no markup)."""
+    s = "".join(ch if ch.isprintable() else "?" for ch in s)
+    return escape(s, quote=True)
+
+
+def _attr(s: str) -> str:
+    """Escape for a double-quoted DOT attribute value."""
+    s = "".join(ch if ch.isprintable() else "?" for ch in s)
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
+
+
+def _value_label(node: DrawnNode, theme: Theme) -> str:
+    fill = theme.fills.get(node.role, theme.fills["intermediate"])
+    grad_colour = theme.grad_colours[grad_sign(node.grad)]
+    cells = []
+    if node.label:
+        cells.append(f'<TD><FONT FACE="{SANS}"><B>{_text(_short(node.label))}</B></FONT></TD>')
+    cells.append(f"<TD>data {_text(number(node.data))}</TD>")
+    cells.append(f'<TD><FONT COLOR="{grad_colour}">grad {_text(number(node.grad))}</FONT></TD>')
+    # a rule between cells, like a record's field separators
+    row = cells[0] + "".join(c.replace("<TD>", '<TD BORDER="1" SIDES="L">', 1) for c in cells[1:])
+    border = 2 if node.role == "output" else 1
+    return (
+        f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="5" '
+        f'BGCOLOR="{fill}" COLOR="{theme.border}"><TR>{row}</TR></TABLE>>'
+    )
+
+
+def to_dot(nodes: Sequence[DrawnNode], theme_name: str = "light") -> str:
+    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API."""
+    theme = THEMES[theme_name]
+    size = theme.font_size
+    # on big graphs, bound dot's crossing minimisation and x-positioning passes
+    effort = ", mclimit=0.2, nslimit=0.2, nslimit1=0.2" if len(nodes) > LARGE_GRAPH else ""
+    lines = [
+        "digraph chainrule {",
+        f'  graph [rankdir=LR, bgcolor="{theme.background}", pad=0.2, nodesep=0.25, ranksep=0.35{effort}];',
+        f'  node [fontname="{MONO}", fontsize={size}, fontcolor="{theme.text}", '
+        f'color="{theme.border}", penwidth={theme.pen}];',
+        f'  edge [color="{theme.edge}", penwidth={theme.pen}, arrowsize={0.6 + theme.pen / 10:.2f}];',
+    ]
+    for node in nodes:
+        nid = _attr(node.id)
+        classes = f"value role-{_attr(node.role)} grad-{grad_sign(node.grad)}"
+        lines.append(
+            f'  "{nid}" [id="node-{nid}", class="{classes}", shape=plain, label={_value_label(node, theme)}];'
+        )
+        if node.op:
+            op = _text(OP_SYMBOLS.get(node.op, node.op))
+            lines.append(
+                f'  "op-{nid}" [id="op-{nid}", class="op", shape=ellipse, style=filled, '
+                f'fillcolor="{theme.op_fill}", fontname="{SANS}", fontsize={size + 1}, '
+                f'margin="0.06,0.02", width=0.3, height=0.3, label=<{op}>];'
+            )
+            for index, child in enumerate(node.inputs):
+                cid = _attr(child)
+                lines.append(f'  "{cid}" -> "op-{nid}" [id="edge-{cid}-{nid}-{index}"];')
+            lines.append(f'  "op-{nid}" -> "{nid}" [id="opedge-{nid}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+_PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_FONT = re.compile(r'font-family="([^"]*)"')
+
+
+def clean_svg(svg: str) -> str:
+    """Graphviz's SVG made inline-ready: no XML prologue, doctype or comments, plain hyphens."""
+    svg = _PROLOGUE.sub("", svg, count=1)
+    svg = _COMMENT.sub("", svg)
+    svg = svg.replace("&#45;", "-")  # Graphviz writes every '-' as a character reference
+    return _FONT.sub(lambda m: f'font-family="{FONT_FALLBACKS.get(m.group(1), m.group(1))}"', svg)
+
+
+class Renderer:
+    """Runs ``dot`` with a timeout, a node cap before layout and a cap on concurrent processes."""
+
+    def __init__(
+        self,
+        dot_command: str = "dot",
+        timeout: float = 5.0,
+        max_nodes: int = 400,
+        max_processes: int = 2,
+    ) -> None:
+        self.dot_command = dot_command
+        self.timeout = timeout
+        self.max_nodes = max_nodes
+        self.max_processes = max_processes
+        self._slots = threading.BoundedSemaphore(max_processes)
+
+    def check_size(self, count: int) -> None:
+        if count > self.max_nodes:
+            raise GraphTooLarge(
+                f"the graph has {count} values; pictures are limited to {self.max_nodes} values "
+                "(try a smaller expression)"
+            )
+
+    def svg(self, nodes: Sequence[DrawnNode], theme: str = "light") -> str:
+        self.check_size(len(nodes))
+        return self.run_dot(to_dot(nodes, theme))
+
+    def run_dot(self, dot: str) -> str:
+        if not self._slots.acquire(timeout=self.timeout):
+            raise RenderUnavailable(
+                f"the server is busy drawing other graphs ({self.max_processes} at a time); try again"
+            )
+        try:
+            done = subprocess.run(
+                [self.dot_command, "-Tsvg"],
+                input=dot.encode(),
+                capture_output=True,
+                timeout=self.timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise RenderTimeout(
+                f"laying out the graph took longer than {self.timeout:g} s; try a smaller expression "
+                "or try again later"
+            ) from None
+        except OSError as error:
+            log.error("cannot run Graphviz %r: %s", self.dot_command, error)
+            raise RenderUnavailable("Graphviz (dot) is not available on the server") from None
+        finally:
+            self._slots.release()
+        if done.returncode != 0:
+            log.error("dot exited with %d: %s", done.returncode, done.stderr.decode(errors="replace")[:500])
+            raise RenderUnavailable(f"Graphviz (dot) failed to draw the graph (exit {done.returncode})")
+        return clean_svg(done.stdout.decode())

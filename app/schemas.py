@@ -1,0 +1,66 @@
+"""Request and response models of the graph API (the shapes in notes/graph-api.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, FiniteFloat, Strict
+
+Theme = Literal["light", "dark", "projector"]
+Role = Literal["input", "constant", "intermediate", "output"]
+
+# a JSON number (not a string, not a bool), finite
+Number = Annotated[FiniteFloat, Strict()]
+
+
+class GraphRequest(BaseModel):
+    source: str = Field(description="The expression program, e.g. `L = (a*b + c)*f`.")
+    values: dict[str, Number] = Field(
+        default_factory=dict, description="Values for names the program uses without assigning."
+    )
+    h: Number = Field(default=1e-5, gt=0, le=1, description="Central-difference step for the checks.")
+    theme: Theme = Field(default="light", description="Colours and type size of the picture.")
+
+
+class GraphNode(BaseModel):
+    id: str = Field(description='"n<k>", k the position in topological order (inputs first).')
+    label: str = Field(description='The name, "" for a literal or an unnamed intermediate.')
+    op: str = Field(description='The op that made the value, "" for a leaf.')
+    data: float
+    grad: float
+    inputs: list[str] = Field(description="Ids of the op's inputs, in order, with repeats.")
+    local: list[float] = Field(description="d node / d input, one per input.")
+    derivatives: list[str] = Field(description="The local derivatives as formulas, one per input.")
+    role: Role
+
+
+class GradCheck(BaseModel):
+    id: str
+    label: str
+    analytic: float = Field(description="The grad backward computed.")
+    numeric: float | None = Field(
+        description="(f(x+h) - f(x-h)) / 2h; null when not computed or when f(x±h) is not finite."
+    )
+    agree: bool | None = Field(
+        description="Whether analytic and numeric agree; null when the leaf was not checked "
+        "(more labeled leaves than the server checks)."
+    )
+
+
+class GraphResponse(BaseModel):
+    nodes: list[GraphNode] = Field(description="Every value, in topological order.")
+    output: str = Field(description="Id of the output value.")
+    backward_order: list[str] = Field(description="Ids in the order backward visits them, output first.")
+    checks: list[GradCheck] = Field(description="One per labeled leaf.")
+    h: float
+    svg: str = Field(description="The picture, an inline-ready <svg> element.")
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    line: int | None = Field(default=None, description="1-based; only for errors in the program.")
+    column: int | None = Field(default=None, description="1-based; only for errors in the program.")
+
+
+class ErrorResponse(BaseModel):
+    detail: ErrorDetail
