@@ -1,6 +1,7 @@
 """chainrule's engine: scalar autograd, neural nets on top, and the expression language."""
 
 from .engine import RULES, Edge, MathError, Rule, Value, forward, rule_of, topological_order, trace
+from .expr import ExprError, parse
 from .gradcheck import Check, central_difference, gradcheck
 from .nn import MLP, Layer, Module, Neuron
 
@@ -9,6 +10,7 @@ __all__ = [
     "RULES",
     "Check",
     "Edge",
+    "ExprError",
     "Layer",
     "MathError",
     "Module",
@@ -18,6 +20,7 @@ __all__ = [
     "central_difference",
     "forward",
     "gradcheck",
+    "parse",
     "rule_of",
     "topological_order",
     "trace",

@@ -1,0 +1,717 @@
+"""The expression language: typed text in, a labeled ``Value`` graph out.
+
+    a = 2.0; b = -3.0; c = 10; f = -2
+    L = (a*b + c)*f
+
+Statements are separated by newlines or ``;``; ``#`` starts a comment; the last statement
+is the output. ``name = <expression>`` labels the node the expression produces, so
+``name = -3.0`` makes a leaf labeled ``name``. ``d = a`` (a bare name on the right) makes
+``d`` another name for the node ``a`` already is: no new node, and the node keeps its
+label ``a``. Names used before any assignment take their values from ``values``.
+
+Three stages, each a textbook piece: a tokenizer driven by a table of regular
+expressions, a Pratt parser driven by a table of binding powers (it builds a small
+syntax tree and checks names), and an evaluator that walks that tree without recursion
+and builds the graph with the engine's operators. Nothing here evaluates Python code.
+Every failure, including arithmetic the engine can't do, is an ``ExprError`` with a line
+and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from numbers import Real
+from typing import NamedTuple
+
+from .engine import RULES, MathError, Value
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LITERAL_CHARS",
+    "MAX_NAME_CHARS",
+    "MAX_NODES",
+    "MAX_SOURCE_CHARS",
+    "ExprError",
+    "Token",
+    "parse",
+    "tokenize",
+]
+
+# Limits. Each one, crossed, is an ExprError at the place it happened.
+MAX_SOURCE_CHARS = 10_000  # characters in a whole program
+MAX_NODES = 5_000  # graph nodes a program may create (leaves included)
+MAX_DEPTH = 200  # nesting of parentheses, function calls, unary signs and ** chains
+MAX_LITERAL_CHARS = 40  # characters in one number literal
+MAX_NAME_CHARS = 64  # characters in one name
+
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "tanh": Value.tanh,
+    "exp": Value.exp,
+    "log": Value.log,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+}
+
+_AVAILABLE = ", ".join(FUNCTIONS)
+_OPERATORS = "+ - * / **"
+
+
+class ExprError(ValueError):
+    """A program that can't be turned into a graph: what went wrong, and where (1-based)."""
+
+    def __init__(self, message: str, line: int, column: int, source_line: str = "") -> None:
+        super().__init__(message, line, column)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, int, str]]:
+        return (ExprError, (self.message, self.line, self.column, self.source_line))
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, column {self.column}"
+        if not self.source_line and self.column > 1:
+            return f"{self.message} ({where})"
+        shown, caret = _caret_window(self.source_line, self.column)
+        return f"{self.message} ({where})\n    {shown}\n    {caret}^"
+
+
+def _caret_window(line: str, column: int, width: int = 72) -> tuple[str, str]:
+    """The part of ``line`` around ``column`` (printable), and the padding that puts a caret under it."""
+    start = max(0, column - 1 - width // 2)
+    end = start + width
+    shown = "".join(ch if ch == "\t" or (ch.isprintable() and not _is_surrogate(ch)) else "?" for ch in line)
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if end < len(line) else ""
+    window = prefix + shown[start:end] + suffix
+    pad = " " * len(prefix) + "".join("\t" if ch == "\t" else " " for ch in shown[start : column - 1])
+    return window, pad
+
+
+def _is_surrogate(ch: str) -> bool:
+    return 0xD800 <= ord(ch) <= 0xDFFF
+
+
+# ---------------------------------------------------------------------------------------
+# Tokenizer: the `re` module's "Writing a Tokenizer" recipe.
+
+
+class Token(NamedTuple):
+    kind: str  # NUMBER, NAME, OP (text is the operator), NEWLINE or END
+    text: str
+    line: int  # 1-based
+    column: int  # 1-based, counted in characters
+
+
+TOKEN_SPEC = [
+    ("NUMBER", r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"),  # 2, 2.0, .5, 1e-3
+    ("NAME", r"[A-Za-z_][A-Za-z0-9_]*"),  # ASCII identifiers only
+    ("OP", r"\*\*|==|//|[-+*/()=;,]"),  # '==' and '//' only to explain them
+    ("NEWLINE", r"\r\n|\r|\n"),
+    ("SKIP", r"[ \t]+"),
+    ("COMMENT", r"#[^\r\n]*"),
+    ("MISMATCH", r"."),  # anything else: explained and rejected
+]
+_TOKEN_RE = re.compile("|".join(f"(?P<{kind}>{regex})" for kind, regex in TOKEN_SPEC), re.DOTALL)
+
+
+def tokenize(source: str) -> Iterator[Token]:
+    """The tokens of ``source``, ending with one END token. Raises ExprError at a bad character."""
+    line, line_start = 1, 0
+    for match in _TOKEN_RE.finditer(source):
+        kind, text = match.lastgroup, match.group()
+        column = match.start() - line_start + 1
+        if kind == "NEWLINE":
+            yield Token(kind, text, line, column)
+            line, line_start = line + 1, match.end()
+        elif kind == "MISMATCH":
+            raise ExprError(_explain_character(source, match.start()), line, column)
+        elif kind != "SKIP" and kind != "COMMENT":
+            assert kind is not None
+            yield Token(kind, text, line, column)
+    yield Token("END", "", line, len(source) - line_start + 1)
+
+
+# Characters a student may paste from a document or a phone keyboard, and what they meant.
+_LOOKALIKES = {
+    "\u2212": "-",  # MINUS SIGN
+    "\u2010": "-",  # HYPHEN
+    "\u2011": "-",  # NON-BREAKING HYPHEN
+    "\u2012": "-",  # FIGURE DASH
+    "\u2013": "-",  # EN DASH
+    "\u2014": "-",  # EM DASH
+    "\u00d7": "*",  # MULTIPLICATION SIGN
+    "\u00b7": "*",  # MIDDLE DOT
+    "\u22c5": "*",  # DOT OPERATOR
+    "\u2219": "*",  # BULLET OPERATOR
+    "\u2217": "*",  # ASTERISK OPERATOR
+    "\u00f7": "/",  # DIVISION SIGN
+    "\u2215": "/",  # DIVISION SLASH
+    "\u2044": "/",  # FRACTION SLASH
+    "\u2018": "'",  # quotes: explained as strings below
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2024": ".",  # ONE DOT LEADER
+    "\uff0e": ".",
+}
+# Cyrillic and Greek letters that look exactly like Latin ones.
+_LOOKALIKES.update(zip("аеорсухіјѕАВЕКМНОРСТХІЈЅ", "aeopcyxijsABEKMHOPCTXIJS", strict=True))
+_LOOKALIKES.update(zip("οΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "oABEZHIKMNOPTYX", strict=True))
+
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\x07": "BELL",
+    "\x08": "BACKSPACE",
+    "\x0b": "VERTICAL TAB",
+    "\x0c": "FORM FEED",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+    "\x85": "NEXT LINE",
+}
+
+_UNSUPPORTED_ASCII = {
+    "^": "'^' is not a power operator (nor is it in Python); write a**b for a to the power b",
+    "%": "'%' (remainder) is not part of the language; the operators are " + _OPERATORS,
+    ".": "a '.' must be part of a number like 2.5 or .5; attribute access (like math.tanh) "
+    "is not part of the language: write tanh(x)",
+    "[": "square brackets are not part of the language; use ( ) to group",
+    "]": "square brackets are not part of the language; use ( ) to group",
+    "{": "curly braces are not part of the language; use ( ) to group",
+    "}": "curly braces are not part of the language; use ( ) to group",
+    '"': "strings are not part of the language: only numbers, names, " + _OPERATORS + " and ( )",
+    "'": "strings are not part of the language: only numbers, names, " + _OPERATORS + " and ( )",
+    "`": "backquotes are not part of the language",
+    ":": "':' is not part of the language (no lambdas, slices or blocks); write one statement per line",
+    "\\": "'\\' is not part of the language; write each statement on its own line",
+    "@": "'@' is not part of the language; the operators are " + _OPERATORS,
+    "!": "'!' is not part of the language; the operators are " + _OPERATORS,
+    "<": "comparisons are not part of the language; the operators are " + _OPERATORS,
+    ">": "comparisons are not part of the language; the operators are " + _OPERATORS,
+    "&": "'&' is not part of the language; the operators are " + _OPERATORS,
+    "|": "'|' is not part of the language; the operators are " + _OPERATORS,
+    "~": "'~' is not part of the language; the operators are " + _OPERATORS,
+    "$": "'$' is not allowed in names; names use letters, digits and _",
+    "?": "'?' is not part of the language",
+}
+
+
+def _describe_character(ch: str) -> str:
+    """``'−' (U+2212 MINUS SIGN)``, or just the code point for what can't be shown."""
+    code = f"U+{ord(ch):04X}"
+    name = _CONTROL_NAMES.get(ch) or unicodedata.name(ch, "")
+    label = f"{code} {name}" if name else code
+    if ch.isprintable() and not _is_surrogate(ch) and unicodedata.category(ch)[0] not in "MZ":
+        return f"'{ch}' ({label})"
+    return label
+
+
+def _explain_character(source: str, index: int) -> str:
+    ch = source[index]
+    if ch in _UNSUPPORTED_ASCII:
+        if ch == "." and index > 0 and (source[index - 1].isalnum() or source[index - 1] in "_)"):
+            return "attribute access (like math.tanh or a.data) is not part of the language; write tanh(x)"
+        return _UNSUPPORTED_ASCII[ch]
+    described = _describe_character(ch)
+    meant = _LOOKALIKES.get(ch) or unicodedata.normalize("NFKC", ch)
+    if meant in ("'", '"'):
+        return f"{described} is a quote; strings are not part of the language"
+    if len(meant) == 1 and meant.isascii() and meant.isprintable() and meant != ch and meant != " ":
+        if "SUPERSCRIPT" in unicodedata.name(ch, "") and meant.isdigit():
+            return f"{described} is not ASCII; for a power write **{meant}"
+        return f"{described} is not ASCII '{meant}'; did you mean '{meant}'?"
+    if ch in _CONTROL_NAMES or unicodedata.category(ch) == "Cc":
+        return f"the control character {described} is not allowed; delete it"
+    category = unicodedata.category(ch) if not _is_surrogate(ch) else "Cs"
+    if category[0] == "Z" or category == "Cf" or meant == " ":
+        return f"{described} is an unusual space or invisible character; use a plain space or delete it"
+    if category[0] == "L":
+        return f"{described} is not an ASCII letter; names use only A-Z, a-z, 0-9 and _"
+    if category[0] == "N":
+        return f"{described} is not an ASCII digit; numbers use only 0-9"
+    return f"{described} is not part of the language; use ASCII: numbers, names, {_OPERATORS}, ( )"
+
+
+# ---------------------------------------------------------------------------------------
+# Parser: Pratt's top-down operator precedence. The grammar is in these tables.
+
+# Binary operators: (left binding power, right binding power). Higher binds tighter;
+# a right power below the left one makes the operator right-associative.
+INFIX: dict[str, tuple[int, int]] = {
+    "+": (10, 11),
+    "-": (10, 11),
+    "*": (20, 21),
+    "/": (20, 21),
+    "**": (40, 39),  # right-associative: 2**3**2 is 2**(3**2)
+}
+# Prefix operators: the binding power of their operand. Below '**', so -a**2 is -(a**2).
+PREFIX: dict[str, int] = {
+    "+": 30,
+    "-": 30,
+}
+_END_OF_STATEMENT = ("NEWLINE", "END", ";")
+
+
+class Node:
+    """A syntax tree node. kind: 'num', 'name', 'neg', 'call', 'powk' (constant exponent) or 'bin'."""
+
+    __slots__ = ("kind", "text", "number", "children", "line", "column")
+
+    def __init__(self, kind: str, token: Token, children: tuple[Node, ...] = (), number: float = 0.0):
+        self.kind = kind
+        self.text = token.text  # the operator, function or name
+        self.number = number  # a literal's value, or the constant exponent of 'powk'
+        self.children = children
+        self.line = token.line
+        self.column = token.column
+
+
+class Statement(NamedTuple):
+    target: str | None  # the assigned name, if any
+    expr: Node
+
+
+def _is_op(token: Token, *texts: str) -> bool:
+    return token.kind == "OP" and token.text in texts
+
+
+def _ends_statement(token: Token) -> bool:
+    return token.kind in ("NEWLINE", "END") or _is_op(token, ";")
+
+
+class _Parser:
+    def __init__(self, source: str, values: Mapping[str, float]) -> None:
+        self.stream = tokenize(source)  # read lazily, so errors come in the order of the text
+        self.tokens: list[Token] = []
+        self.pos = 0
+        self.values = values
+        self.assigned: dict[str, Token] = {}  # names assigned so far, and where first
+        self.missing: dict[str, Token] = {}  # names used with no value, and where first used
+
+    def peek(self, ahead: int = 0) -> Token:
+        while len(self.tokens) <= self.pos + ahead and (not self.tokens or self.tokens[-1].kind != "END"):
+            self.tokens.append(next(self.stream))
+        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.peek()
+        self.pos += 1
+        return token
+
+    # -- statements
+    def program(self) -> list[Statement]:
+        statements = []
+        while self.peek().kind != "END":
+            if _ends_statement(self.peek()):
+                self.advance()
+                continue
+            statements.append(self.statement())
+            token = self.peek()
+            if not _ends_statement(token):
+                raise self.unexpected(token, self.tokens[self.pos - 1])
+        if not statements:
+            raise ExprError("the program has no expression to compute; write one, like (a*b + c)*f", 1, 1)
+        return statements
+
+    def statement(self) -> Statement:
+        first, second = self.peek(), self.peek(1)
+        if first.kind == "NAME" and _is_op(second, "="):
+            self.check_name(first, assigning=True)
+            self.pos += 2
+            expr = self.expression(0, 0)
+            self.assigned.setdefault(first.text, first)
+            return Statement(first.text, expr)
+        return Statement(None, self.expression(0, 0))
+
+    # -- expressions
+    def expression(self, rbp: int, depth: int) -> Node:
+        """Parse an expression whose operators bind tighter than ``rbp``.
+
+        Every nested call is one level of ``depth``: an open parenthesis or function call,
+        a sign, or an operator waiting for its right side. Each level costs two Python
+        frames at most, so MAX_DEPTH keeps the recursion well inside Python's limit.
+        """
+        if depth >= MAX_DEPTH:
+            raise self.error(
+                f"the expression is nested too deeply (more than {MAX_DEPTH} levels of "
+                "parentheses, calls, signs and operators)",
+                self.peek(),
+            )
+        left = self.prefix(depth)
+        while True:
+            token = self.peek()
+            if token.kind != "OP" or token.text not in INFIX:
+                return left
+            lbp, next_rbp = INFIX[token.text]
+            if lbp <= rbp:
+                return left
+            self.advance()
+            right = self.expression(next_rbp, depth + 1)
+            if token.text == "**" and right.kind == "num":
+                left = Node(
+                    "powk", token, (left,), right.number
+                )  # a**2: a constant exponent, as in micrograd
+            else:
+                left = Node("bin", token, (left, right))
+
+    def prefix(self, depth: int) -> Node:
+        """What can start an expression: a number, a name, a call, a sign, or '('."""
+        token = self.advance()
+        if token.kind == "NUMBER":
+            return Node("num", token, number=self.number(token))
+        if token.kind == "NAME" and _is_op(self.peek(), "("):
+            opening = self.advance()
+            self.check_function(token, opening)
+            if _is_op(self.peek(), ")"):
+                raise self.error(f"{token.text}() needs one argument, like {token.text}(x)", self.peek())
+            argument = self.expression(0, depth + 1)
+            self.close(opening, function=token.text)
+            return Node("call", token, (argument,))
+        if token.kind == "NAME":
+            return self.name(token)
+        if token.kind == "OP" and token.text in PREFIX:
+            operand = self.expression(PREFIX[token.text], depth + 1)
+            if token.text == "+":
+                return operand
+            if operand.kind == "num":  # -3 is a number, as in Python: no 'neg' node
+                return Node("num", token, number=-operand.number)
+            return Node("neg", token, (operand,))
+        if _is_op(token, "("):
+            if _is_op(self.peek(), ")"):
+                raise self.error("empty parentheses: put an expression inside ( )", token)
+            inner = self.expression(0, depth + 1)
+            self.close(token)
+            return inner
+        raise self.missing_operand(token)
+
+    def name(self, token: Token) -> Node:
+        self.check_name(token, assigning=False)
+        if token.text in FUNCTIONS:
+            raise self.error(f"'{token.text}' is a function: call it like {token.text}(x)", token)
+        if token.text not in self.assigned:
+            if token.text in self.values:
+                self.check_value(token)
+            else:
+                self.missing.setdefault(token.text, token)
+        return Node("name", token)
+
+    def close(self, opening: Token, function: str = "") -> None:
+        token = self.peek()
+        if _is_op(token, ")"):
+            self.advance()
+            return
+        if _ends_statement(token):
+            raise self.error("this '(' is never closed; add a ')'", opening)
+        if _is_op(token, ",") and function:
+            raise self.error(f"{function}() takes exactly one argument", token)
+        raise self.unexpected(token, self.tokens[self.pos - 1])
+
+    # -- checks
+    def number(self, token: Token) -> float:
+        if len(token.text) > MAX_LITERAL_CHARS:
+            raise self.error(f"this number is longer than {MAX_LITERAL_CHARS} characters", token)
+        value = float(token.text)  # safe: the token is ASCII digits, '.', 'e' and a sign
+        if math.isinf(value):
+            raise self.error(f"the number {token.text} is too large (floats go up to about 1.8e308)", token)
+        return value
+
+    def check_name(self, token: Token, assigning: bool) -> None:
+        name = token.text
+        if len(name) > MAX_NAME_CHARS:
+            raise self.error(f"this name is longer than {MAX_NAME_CHARS} characters", token)
+        if name.startswith("__"):
+            raise self.error(
+                f"names can't start with '__' ('{name}'): this is not Python, only arithmetic", token
+            )
+        if keyword.iskeyword(name):
+            raise self.error(
+                f"'{name}' is a Python keyword; this language has only numbers, names, "
+                f"{_OPERATORS}, ( ) and the functions {_AVAILABLE}",
+                token,
+            )
+        if assigning and name in FUNCTIONS:
+            raise self.error(f"'{name}' is a function; choose another name to assign to", token)
+
+    def check_function(self, token: Token, opening: Token) -> None:
+        name = token.text
+        if name in FUNCTIONS:
+            return
+        self.check_name(token, assigning=False)
+        if name in self.assigned or name in self.values:
+            raise self.error(
+                f"'{name}' is a variable, not a function; to multiply, write {name}*(...)", opening
+            )
+        raise self.error(
+            f"unknown function '{name}'{_suggest(name, FUNCTIONS)}; the functions are {_AVAILABLE}", token
+        )
+
+    def check_value(self, token: Token) -> None:
+        value = self.values[token.text]
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
+            raise self.error(f"the value given for '{token.text}' ({value!r}) is not a finite number", token)
+
+    # -- messages
+    def missing_operand(self, token: Token) -> ExprError:
+        """The error for ``token`` where an expression should start."""
+        previous = self.tokens[self.pos - 2] if self.pos >= 2 else None
+        if previous is not None and _is_op(previous, "=") and (_ends_statement(token) or _is_op(token, "=")):
+            return self.error("nothing after '='; give a value or an expression, like a = 2.0", previous)
+        if previous is not None and _is_op(previous, "(") and _ends_statement(token):
+            return self.error("this '(' is never closed; add a ')'", previous)
+        if previous is not None and previous.kind == "OP" and not _is_op(previous, "(", ")", ";"):
+            if _ends_statement(token) or _is_op(token, ")", ","):
+                return self.error(f"'{previous.text}' needs something on its right", previous)
+            if token.kind == "OP" and token.text in INFIX:
+                return self.error(
+                    f"'{previous.text}' needs something on its right, not '{token.text}'", token
+                )
+        if token.kind == "OP" and token.text in INFIX:
+            return self.error(f"'{token.text}' needs something on its left", token)
+        if _is_op(token, "="):
+            return self.error("'=' needs a single name on its left, like a = 2.0", token)
+        return self.unexpected(token, previous)
+
+    def unexpected(self, token: Token, previous: Token | None) -> ExprError:
+        """The error for ``token`` where it can't go (mostly: right after a complete expression)."""
+        if _is_op(token, ")"):
+            return self.error("this ')' has no matching '('", token)
+        if _is_op(token, "=="):
+            return self.error(
+                "'==' compares, and there are no comparisons here; to name a value write a = 2", token
+            )
+        if _is_op(token, "//"):
+            return self.error("'//' (floor division) is not part of the language; use '/'", token)
+        if _is_op(token, ","):
+            return self.error(
+                "',' is not part of the language: functions take one argument, "
+                "and statements are separated by ';' or a new line",
+                token,
+            )
+        if _is_op(token, "="):
+            return self.error(
+                "'=' can only follow a single name at the start of a statement, like e = a*b", token
+            )
+        if previous is None or _ends_statement(previous):
+            return self.error(f"unexpected '{token.text}'", token)
+        touching = previous.line == token.line and previous.column + len(previous.text) == token.column
+        if touching and previous.kind == "NUMBER" and token.kind == "NAME":
+            if token.text in ("e", "E"):
+                return self.error(
+                    f"'{previous.text}{token.text}' is not a complete number: an exponent needs digits, "
+                    f"like 1e-3 (to multiply, write {previous.text}*{token.text})",
+                    token,
+                )
+            if token.text.startswith("_"):
+                return self.error("numbers can't contain '_'; write 1000, not 1_000", token)
+            return self.error(
+                f"a number can't be followed directly by a name; did you mean {previous.text}*{token.text}?",
+                token,
+            )
+        if touching and previous.kind == "NUMBER" and token.kind == "NUMBER":
+            return self.error("a number can have only one decimal point", token)
+        hint = f"; to multiply, write {previous.text}*(...)" if _is_op(token, "(") else ""
+        return self.error(
+            f"expected an operator ({_OPERATORS}) between '{previous.text}' and '{token.text}'{hint}", token
+        )
+
+    def error(self, message: str, token: Token) -> ExprError:
+        return ExprError(message, token.line, token.column)
+
+
+def _suggest(name: str, known: Mapping[str, object]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluator: builds the graph from the syntax tree, iteratively (chains can be long).
+
+_BINARY: dict[str, Callable[[Value, Value], Value]] = {
+    "+": Value.__add__,
+    "-": Value.__sub__,
+    "*": Value.__mul__,
+    "/": Value.__truediv__,
+    "**": Value.__pow__,
+}
+
+
+class _Builder:
+    def __init__(self, values: Mapping[str, float]) -> None:
+        self.values = values
+        self.env: dict[str, Value] = {}
+        self.created = 0
+
+    def count(self, node: Node) -> None:
+        self.created += 1
+        if self.created > MAX_NODES:
+            raise ExprError(
+                f"the graph would have more than {MAX_NODES} nodes; make the program smaller",
+                node.line,
+                node.column,
+            )
+
+    def run(self, statements: list[Statement]) -> Value:
+        result: Value | None = None
+        for statement in statements:
+            result = self.evaluate(statement.expr)
+            if statement.target is not None:
+                if statement.expr.kind != "name":  # d = a: d is another name for a's node
+                    result.label = statement.target
+                self.env[statement.target] = result
+        assert result is not None
+        return result
+
+    def evaluate(self, root: Node) -> Value:
+        results: list[Value] = []
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if node.children and not inputs_done:
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(node.children))
+                continue
+            count = len(node.children)
+            inputs = results[len(results) - count :]
+            del results[len(results) - count :]
+            results.append(self.build(node, inputs))
+        return results[0]
+
+    def build(self, node: Node, inputs: list[Value]) -> Value:
+        if node.kind == "name":
+            value = self.env.get(node.text)
+            if value is None:  # first use of a name from ``values``
+                self.count(node)
+                value = self.env[node.text] = Value(float(self.values[node.text]), label=node.text)
+            return value
+        self.count(node)
+        if node.kind == "num":
+            return Value(node.number)
+        try:
+            if node.kind == "bin":
+                return _BINARY[node.text](inputs[0], inputs[1])
+            if node.kind == "powk":
+                return inputs[0] ** node.number
+            if node.kind == "neg":
+                return -inputs[0]
+            return FUNCTIONS[node.text](inputs[0])
+        except MathError as error:
+            raise ExprError(_explain_math(error), node.line, node.column) from None
+
+
+def _number(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _explain_math(error: MathError) -> str:
+    """A student-friendly sentence for an engine MathError."""
+    op, xs = error.op, error.operands
+    a = _number(xs[0])
+    b = _number(xs[1]) if len(xs) > 1 else ""
+    if op == "**":
+        shown = f"({a}) ** {b}" if xs[0] < 0 else f"{a} ** {b}"
+    elif op in _BINARY:
+        shown = f"{a} {op} {b}"
+    else:
+        shown = f"{op}({a})"
+    if _has_value(op, xs):  # the value is fine: its local derivative is not
+        if op == "**" and xs[0] < 0:
+            return (
+                f"{shown} has a value, but its slope with respect to the exponent needs log({a}), "
+                "which has no real value (use a constant exponent, like x**2)"
+            )
+        return f"{shown} has a value, but its slope there is not a finite number, so there is no gradient"
+    if op == "/" and xs[1] == 0:
+        return f"division by zero: {shown}"
+    if op == "log" and xs[0] <= 0:
+        return f"{shown} is undefined: log needs a number greater than 0"
+    if op == "**" and xs[0] == 0 and xs[1] < 0:
+        return f"{shown} divides by zero"
+    if op == "**" and xs[0] < 0 and not float(xs[1]).is_integer():
+        return f"{shown} has no real value: a negative number to a fractional power"
+    return f"{shown} is too large for a float (it overflows past about 1.8e308)"
+
+
+def _has_value(op: str, xs: tuple[float, ...]) -> bool:
+    """Whether ``op(*xs)`` itself is a finite real number."""
+    try:
+        out = RULES[op].forward(*xs)
+    except (ArithmeticError, ValueError, TypeError, KeyError):
+        return False
+    return isinstance(out, float | int) and math.isfinite(out)
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def parse(source: str, values: Mapping[str, float] | None = None) -> Value:
+    """Turn a program into its graph: the output node, labeled, forward computed (no backward).
+
+    Names used before they are assigned take their values from ``values``. Every problem
+    is an ``ExprError`` with a message, a 1-based line and column, and the source line.
+    """
+    if not isinstance(source, str):
+        raise TypeError(f"parse() needs a str, not {type(source).__name__}")
+    values = {} if values is None else values
+    try:
+        if len(source) > MAX_SOURCE_CHARS:
+            line, column = _position(source, MAX_SOURCE_CHARS)
+            raise ExprError(
+                f"the program is {len(source):,} characters long; the limit is {MAX_SOURCE_CHARS:,}",
+                line,
+                column,
+            )
+        parser = _Parser(source, values)
+        statements = parser.program()
+        if parser.missing:
+            raise _missing_names(parser)
+        return _Builder(values).run(statements)
+    except ExprError as error:
+        error.source_line = _line_of(source, error.line)
+        raise
+
+
+def _missing_names(parser: _Parser) -> ExprError:
+    (first_name, first), *rest = parser.missing.items()
+    if not rest:
+        later = parser.assigned.get(first_name)
+        if later is not None:
+            message = (
+                f"'{first_name}' is used before it gets a value (it is assigned on line {later.line}); "
+                "move the assignment up"
+            )
+        else:
+            known = {**dict.fromkeys(parser.assigned), **dict.fromkeys(FUNCTIONS)}
+            message = (
+                f"'{first_name}' has no value{_suggest(first_name, known)}; "
+                f"assign it first, like {first_name} = 1.0"
+            )
+        return ExprError(message, first.line, first.column)
+    where = ", ".join(
+        f"'{name}' (line {token.line}, column {token.column})" for name, token in parser.missing.items()
+    )
+    return ExprError(
+        f"{len(parser.missing)} names have no value: {where}; assign each one first, like {first_name} = 1.0",
+        first.line,
+        first.column,
+    )
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_of(source: str, line: int) -> str:
+    lines = _LINE_BREAK.split(source, maxsplit=line)
+    return lines[line - 1] if line - 1 < len(lines) else ""
+
+
+def _position(source: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of ``source[index]``, counting lines as the tokenizer does."""
+    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(source, 0, index)]
+    return len(starts), index - starts[-1] + 1
