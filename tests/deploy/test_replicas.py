@@ -1,0 +1,120 @@
+"""chainrule holds no per-user state: three replicas behind nginx serve one training run as one
+process does, and losing a replica mid-run loses nothing. Uses the shipped deploy/nginx.conf."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from .cluster import UPSTREAM_HEADER, Cluster, nginx_binary
+
+pytestmark = pytest.mark.skipif(
+    nginx_binary() is None,
+    reason="nginx is not installed (apt-get install nginx; `./chainrule test` installs it)",
+)
+
+STEPS = 9  # three rounds of the three replicas
+PRESET = "micrograd-demo"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Cluster:
+    with Cluster(replicas=3) as c:
+        yield c
+
+
+def upstreams(response: httpx.Response) -> list[str]:
+    """The replicas nginx tried for this request, in order (more than one when it retried)."""
+    return response.headers[UPSTREAM_HEADER].split(", ")
+
+
+def preset_state(base_url: str) -> dict:
+    r = httpx.get(f"{base_url}/api/train/presets", timeout=30)
+    assert r.status_code == 200, r.text
+    (preset,) = [p for p in r.json()["presets"] if p["name"] == PRESET]
+    return preset["state"]
+
+
+def step(base_url: str, state: dict, steps: int = 1) -> httpx.Response:
+    r = httpx.post(f"{base_url}/api/train/step", json={"state": state, "steps": steps}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert r.json()["stopped"] is None
+    return r
+
+
+def one_process_run(base_url: str, state: dict, steps: int) -> tuple[dict, list[dict]]:
+    """The reference: the same run stepped one step per request on a single replica."""
+    metrics = []
+    for _ in range(steps):
+        body = step(base_url, state).json()
+        state = body["state"]
+        metrics += body["metrics"]
+    return state, metrics
+
+
+def test_round_robin_sends_consecutive_requests_to_different_replicas(cluster: Cluster) -> None:
+    served = [upstreams(httpx.get(f"{cluster.url}/healthz"))[-1] for _ in range(6)]
+    assert set(served) == {cluster.upstream(p) for p in cluster.ports}
+    assert all(a != b for a, b in zip(served, served[1:], strict=False))
+
+
+def test_page_links_point_back_through_the_proxy(cluster: Cluster) -> None:
+    r = httpx.get(f"{cluster.url}/")
+    assert r.status_code == 200
+    links = re.findall(r'href="([^"]+\.css)"', r.text)
+    assert links
+    assert any(link.endswith("/style.css") for link in links)
+    for link in links:
+        assert link.startswith(f"{cluster.url}/static/"), link
+        direct = httpx.get(link.replace(cluster.url, cluster.live_replica_url()))
+        proxied = httpx.get(link)
+        assert (proxied.status_code, proxied.content) == (direct.status_code, direct.content)
+    assert httpx.get(f"{cluster.url}/static/style.css").status_code == 200
+
+
+def test_a_run_stepped_across_replicas_equals_the_same_run_on_one_process(cluster: Cluster) -> None:
+    start = preset_state(cluster.url)
+    state, metrics, served = start, [], []
+    for _ in range(STEPS):
+        r = step(cluster.url, state)
+        served.append(upstreams(r)[-1])
+        state = r.json()["state"]
+        metrics += r.json()["metrics"]
+
+    assert set(served) == {cluster.upstream(p) for p in cluster.ports}
+    assert all(a != b for a, b in zip(served, served[1:], strict=False)), served
+
+    alone_state, alone_metrics = one_process_run(cluster.live_replica_url(), start, STEPS)
+    assert [m["step"] for m in metrics] == list(range(STEPS))
+    assert metrics == alone_metrics
+    assert state == alone_state  # weights, grads, optimiser state, history: equal to the last bit
+    assert state["step"] == STEPS
+
+
+def test_killing_a_replica_mid_run_loses_nothing() -> None:
+    with Cluster(replicas=3) as cluster:
+        start = preset_state(cluster.url)
+        state, metrics = start, []
+        victim, last_served, retried = None, None, []
+        for k in range(STEPS):
+            if k == 4:
+                # the replica that served the last step dies; round robin would send it step 6
+                victim = last_served
+                cluster.kill_replica(int(victim.rsplit(":", 1)[1]))
+            r = step(cluster.url, state)  # asserts 200: nobody saw an error
+            tried = upstreams(r)
+            last_served = tried[-1]
+            if len(tried) > 1:
+                retried.append(tried)
+            assert tried[-1] != victim
+            state = r.json()["state"]
+            metrics += r.json()["metrics"]
+
+        assert retried and all(t[0] == victim for t in retried), retried  # nginx did meet the dead one
+        alone_state, alone_metrics = one_process_run(cluster.live_replica_url(), start, STEPS)
+
+    assert [m["step"] for m in metrics] == list(range(STEPS))
+    assert metrics == alone_metrics
+    assert state == alone_state
