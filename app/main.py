@@ -3,14 +3,17 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .routes import health, pages
-from .settings import STATIC_DIR
+from .middleware import BodySizeLimit
+from .routes import graph, health, pages
+from .settings import STATIC_DIR, get_settings
 
 app = FastAPI(
     title="chainrule",
     description="See backpropagation: micrograd's scalar autograd, drawn node by node.",
     version="0.1.0",
 )
+app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)
 app.include_router(pages.router)
+app.include_router(graph.router)

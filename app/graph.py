@@ -1,0 +1,143 @@
+"""From a program to the graph API's answer: parse, backward, checks, picture, and a cache."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from functools import lru_cache
+
+from engine import Value, gradcheck, rule_of, trace
+from engine.expr import ExprError, parse
+
+from .render import Renderer
+from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role
+from .settings import get_settings
+
+
+class LRUCache:
+    """A thread-safe least-recently-used map with hit and miss counters."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[Hashable, GraphResponse] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> GraphResponse | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._items.move_to_end(key)
+            return item
+
+    def put(self, key: Hashable, item: GraphResponse) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+
+def role(node: Value, root: Value) -> Role:
+    if node is root:
+        return "output"
+    if node._prev:
+        return "intermediate"
+    return "input" if node.label else "constant"
+
+
+class GraphService:
+    """Builds graph responses; identical requests are answered from an LRU cache."""
+
+    def __init__(self, renderer: Renderer, max_checked_leaves: int = 32, cache_size: int = 256) -> None:
+        self.renderer = renderer
+        self.max_checked_leaves = max_checked_leaves
+        self.cache = LRUCache(cache_size)
+
+    def build(self, request: GraphRequest) -> GraphResponse:
+        key = (request.source, tuple(sorted(request.values.items())), request.h, request.theme)
+        response = self.cache.get(key)
+        if response is None:
+            response = self.from_root(parse(request.source, request.values), request.h, request.theme)
+            self.cache.put(key, response)
+        return response
+
+    def from_root(self, root: Value, h: float = 1e-5, theme: str = "light") -> GraphResponse:
+        nodes, _ = trace(root)
+        self.renderer.check_size(len(nodes))  # before any costly work
+        root.backward()
+        ids = {id(node): f"n{k}" for k, node in enumerate(nodes)}
+        for node in nodes:
+            if not math.isfinite(node.grad):
+                name = f" of {node.label}" if node.label else ""
+                raise ExprError(f"the gradient{name} overflows (it is not a finite number)", 1, 1)
+        described = [
+            GraphNode(
+                id=ids[id(node)],
+                label=node.label,
+                op=node._op,
+                data=node.data,
+                grad=node.grad,
+                inputs=[ids[id(child)] for child in node._prev],
+                local=list(node._local),
+                derivatives=list(rule_of(node).derivatives) if node._prev else [],
+                role=role(node, root),
+            )
+            for node in nodes
+        ]
+        return GraphResponse(
+            nodes=described,
+            output=ids[id(root)],
+            backward_order=[ids[id(node)] for node in reversed(nodes)],
+            checks=self.checks(root, nodes, ids, h),
+            h=h,
+            svg=self.renderer.svg(described, theme),
+        )
+
+    def checks(self, root: Value, nodes: list[Value], ids: dict[int, str], h: float) -> list[GradCheck]:
+        """A central difference for each labeled leaf, up to ``max_checked_leaves`` of them."""
+        leaves = [node for node in nodes if not node._prev and node.label]
+        checked = {id(c.leaf): c for c in gradcheck(root, leaves[: self.max_checked_leaves], h)}
+        out = []
+        for leaf in leaves:
+            check = checked.get(id(leaf))
+            out.append(
+                GradCheck(
+                    id=ids[id(leaf)],
+                    label=leaf.label,
+                    analytic=float(leaf.grad),
+                    numeric=check.numeric if check and _finite(check.numeric) else None,
+                    agree=check.ok if check else None,
+                )
+            )
+        return out
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+@lru_cache
+def get_service() -> GraphService:
+    """The app's one service (a FastAPI dependency; tests override it)."""
+    settings = get_settings()
+    renderer = Renderer(
+        dot_command=settings.dot_command,
+        timeout=settings.render_timeout_seconds,
+        max_nodes=settings.max_render_nodes,
+        max_processes=settings.max_dot_processes,
+    )
+    return GraphService(renderer, settings.max_checked_leaves, settings.svg_cache_size)

@@ -1,0 +1,79 @@
+"""The graph API: a program in, its graph with every data and grad (and a picture) out."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from engine.expr import ExprError
+
+from ..graph import GraphService, get_service
+from ..render import RenderError
+from ..schemas import ErrorResponse, GraphRequest, GraphResponse, Theme
+
+router = APIRouter(prefix="/api", tags=["graph"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The program has an error (message, line, column)."},
+    413: {"model": ErrorResponse, "description": "The request body is over the size limit."},
+    422: {"description": "Invalid fields, or a graph with more values than the picture limit."},
+    503: {"model": ErrorResponse, "description": "Graphviz timed out, failed, is missing or is busy."},
+}
+
+# the SVG is static: no script may run even when it is opened on its own
+SVG_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "public, max-age=3600",
+}
+
+Service = Annotated[GraphService, Depends(get_service)]
+
+
+def _answer(service: GraphService, request: GraphRequest) -> GraphResponse:
+    try:
+        return service.build(request)
+    except ExprError as error:
+        detail = {"message": error.message, "line": error.line, "column": error.column}
+        raise HTTPException(400, detail) from None
+    except RenderError as error:
+        headers = {"Retry-After": "5"} if error.status == 503 else None
+        raise HTTPException(error.status, {"message": error.message}, headers=headers) from None
+
+
+@router.post("/graph", response_model=GraphResponse, responses=ERRORS)
+def post_graph(request: GraphRequest, service: Service) -> GraphResponse:
+    """Parse the program, run backward from its output, check each labeled leaf's grad
+    against a central difference, and draw the graph."""
+    return _answer(service, request)
+
+
+@router.get(
+    "/graph.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The picture."}, **ERRORS},
+)
+def get_graph_svg(
+    service: Service,
+    source: Annotated[str, Query(description="The program.")],
+    values: Annotated[str | None, Query(description='A JSON object, e.g. {"a": 2}.')] = None,
+    theme: Theme = "light",
+) -> Response:
+    """The same picture as POST /api/graph, as an image that can be linked or embedded."""
+    try:
+        parsed = json.loads(values) if values else {}
+    except (ValueError, RecursionError):
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("query", "values"), "msg": "values is not valid JSON"}]
+        ) from None
+    try:
+        request = GraphRequest(source=source, values=parsed, theme=theme)
+    except ValidationError as error:
+        errors = error.errors(include_url=False, include_context=False)
+        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in errors]) from None
+    return Response(_answer(service, request).svg, media_type="image/svg+xml", headers=SVG_HEADERS)
