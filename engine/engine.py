@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 
 class MathError(ArithmeticError):
@@ -58,11 +58,11 @@ RULES: dict[str, Rule] = {
     "*": Rule(lambda a, b: a * b, lambda a, b, out: (b, a), ("b", "a")),
     "/": Rule(lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b), ("1/b", "-a/b²")),
     "**": Rule(
-        lambda a, b: a**b,
-        lambda a, b, out: (b * a ** (b - 1), _log_or_zero(a, out)),
+        math.pow,  # unlike a**b, never complex: a negative base to a fractional power raises
+        lambda a, b, out: (b * math.pow(a, b - 1), _log_or_zero(a, out)),
         ("b·a^(b-1)", "a^b·ln a"),
     ),
-    "**k": Rule(lambda a, k: a**k, lambda a, k, out: (k * a ** (k - 1),), ("k·a^(k-1)",)),
+    "**k": Rule(math.pow, lambda a, k, out: (k * math.pow(a, k - 1),), ("k·a^(k-1)",)),
     "neg": Rule(lambda a: -a, lambda a, out: (-1.0,), ("-1",)),
     "tanh": Rule(math.tanh, lambda a, out: (1.0 - out * out,), ("1 - tanh²",)),
     "exp": Rule(math.exp, lambda a, out: (out,), ("exp a",)),
@@ -81,25 +81,18 @@ def _show(x: float) -> str:
     return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
-def _finite(x: Any) -> float:
-    x = float(x)  # TypeError for a complex result, OverflowError for a huge int
-    if not math.isfinite(x):
-        raise OverflowError
-    return x
-
-
 def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Value:
     """Make the node ``op(*inputs)``: its value and local derivatives, both checked finite."""
     rule = RULES["**k" if arg is not None else op]
-    xs = [v.data for v in inputs] if arg is None else [inputs[0].data, arg]
+    xs = tuple(v.data for v in inputs) if arg is None else (inputs[0].data, arg)
     try:
-        out = _finite(rule.forward(*xs))
-    except (ArithmeticError, ValueError, TypeError):
-        raise MathError(op, tuple(xs)) from None
-    try:
-        local = tuple(_finite(d) for d in rule.local(*xs, out))
-    except (ArithmeticError, ValueError, TypeError):
-        raise MathError(op, tuple(xs), "derivative") from None
+        out = rule.forward(*xs)
+        local = rule.local(*xs, out)
+    except (ArithmeticError, ValueError):  # overflow, division by zero, outside the domain
+        raise MathError(op, xs) from None
+    # x - x is 0 for a finite x and nan for inf or nan: one check, no function call
+    if out - out or any(d - d for d in local):
+        raise MathError(op, xs, "derivative" if out - out == 0 else "result")
     node = Value(out, inputs, op if arg is None else f"**{_show(arg)}")
     node._local = local
     node._arg = arg
@@ -117,7 +110,7 @@ class Value:
 
     def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         self.data = data
-        self.grad = 0
+        self.grad: float = 0
         self._prev = tuple(_children)  # inputs in order, with repeats (micrograd keeps a set)
         self._op = _op  # the op that produced this node, as shown on the graph
         self._arg: float | None = None  # the constant exponent of "**k"
@@ -183,9 +176,10 @@ class Value:
         """Fill in ``grad`` for every node behind this one (grads accumulate, as in micrograd)."""
         self.grad = 1
         for node in reversed(topological_order(self)):
-            grad = node.grad
-            for child, local in zip(node._prev, node._local, strict=False):
-                child.grad += local * grad
+            if node._prev:
+                grad = node.grad
+                for child, local in zip(node._prev, node._local, strict=False):
+                    child.grad += local * grad
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
@@ -194,23 +188,23 @@ class Value:
 def topological_order(root: Value) -> list[Value]:
     """Every node behind ``root``, each after all of its inputs, without recursion."""
     order: list[Value] = []
-    visited: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    visited: set[Value] = set()
+    stack: list[Value | tuple[Value]] = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif id(node) not in visited:
-            visited.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node._prev) if id(child) not in visited)
+        node = stack.pop()
+        if isinstance(node, tuple):  # all of this node's inputs are placed: place it
+            order.append(node[0])
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node,))
+            stack.extend(reversed(node._prev))  # so that inputs are placed in order
     return order
 
 
 class Edge(NamedTuple):
     child: Value  # the input
     parent: Value  # the node it feeds
-    index: int  # which input of ``parent`` it is (a value used twice has two edges)
+    index: int  # type: ignore[assignment]  # which input of ``parent`` it is (a value used twice has two edges)
 
 
 def trace(root: Value) -> tuple[list[Value], list[Edge]]:

@@ -1,0 +1,241 @@
+"""The engine against the lecture's hand-worked numbers, micrograd's README, and its edge cases."""
+
+import math
+
+import pytest
+
+from engine import RULES, MathError, Value, gradcheck, rule_of, topological_order, trace
+
+
+def lecture_graph():
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    c = Value(10.0, label="c")
+    f = Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return a, b, c, f, e, d, L
+
+
+def test_lecture_expression_gives_the_lectures_grads():
+    a, b, c, f, e, d, L = lecture_graph()
+    L.backward()
+    assert L.data == -8.0
+    assert (a.grad, b.grad, c.grad, f.grad) == (6.0, -4.0, -2.0, 4.0)
+    assert (e.grad, d.grad, L.grad) == (-2.0, -2.0, 1)
+
+
+def test_tanh_neuron_gives_the_lectures_grads():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    o = n.tanh()
+    o.backward()
+    assert o.data == pytest.approx(0.7071, abs=1e-4)
+    assert x1.grad == pytest.approx(-1.5)
+    assert w1.grad == pytest.approx(1.0)
+    assert x2.grad == pytest.approx(0.5)
+    assert w2.grad == 0.0
+    assert b.grad == pytest.approx(0.5)
+
+
+def test_tanh_written_through_exp_matches_tanh():
+    x1, w1, b = Value(2.0), Value(-3.0), Value(6.8813735870195432)
+    n = x1 * w1 + b
+    e = (2 * n).exp()
+    o = (e - 1) / (e + 1)
+    o.backward()
+    assert o.data == pytest.approx(math.sqrt(0.5))
+    assert x1.grad == pytest.approx(-1.5)
+    assert w1.grad == pytest.approx(1.0)
+
+
+def test_micrograd_readme_example():
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert f"{g.data:.4f}" == "24.7041"
+    assert f"{a.grad:.4f}" == "138.8338"
+    assert f"{b.grad:.4f}" == "645.5773"
+
+
+def test_value_used_twice_accumulates():
+    a = Value(3.0)
+    b = a + a
+    b.backward()
+    assert a.grad == 2.0
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0
+
+
+def test_inputs_are_kept_in_order_with_repeats():
+    a, b = Value(1.0), Value(2.0)
+    assert (a + a)._prev == (a, a)
+    assert (b - a)._prev == (b, a)
+
+
+@pytest.mark.parametrize(
+    ("make", "data", "grad"),
+    [
+        (lambda a: 2 * a, 6.0, 2.0),
+        (lambda a: 1 - a, -2.0, -1.0),
+        (lambda a: 1 / a, 1 / 3, -1 / 9),
+        (lambda a: 2**a, 8.0, 8.0 * math.log(2)),
+        (lambda a: a**2, 9.0, 6.0),
+        (lambda a: a**-1, 1 / 3, -1 / 9),
+        (lambda a: -a, -3.0, -1.0),
+        (lambda a: a + 1, 4.0, 1.0),
+        (lambda a: a / 2, 1.5, 0.5),
+        (lambda a: a.exp(), math.exp(3), math.exp(3)),
+        (lambda a: a.log(), math.log(3), 1 / 3),
+        (lambda a: a.relu(), 3.0, 1.0),
+        (lambda a: (-a).relu(), 0.0, 0.0),
+        (lambda a: a.sigmoid(), 1 / (1 + math.exp(-3)), math.exp(-3) / (1 + math.exp(-3)) ** 2),
+        (lambda a: a.tanh(), math.tanh(3), 1 - math.tanh(3) ** 2),
+    ],
+)
+def test_operators_with_plain_numbers_on_either_side(make, data, grad):
+    a = Value(3.0)
+    out = make(a)
+    out.backward()
+    assert out.data == pytest.approx(data)
+    assert a.grad == pytest.approx(grad)
+
+
+def test_value_exponent_differentiates_both_ways():
+    a, b = Value(2.0), Value(3.0)
+    out = a**b
+    out.backward()
+    assert out.data == 8.0
+    assert a.grad == pytest.approx(3 * 2.0**2)
+    assert b.grad == pytest.approx(8.0 * math.log(2.0))
+
+
+def test_constant_exponent_is_shown_like_micrograd():
+    a = Value(2.0)
+    assert (a**2)._op == "**2"
+    assert (a**2)._arg == 2
+    assert (a**0.5)._op == "**0.5"
+
+
+@pytest.mark.parametrize(
+    ("make", "op"),
+    [
+        (lambda: Value(1000.0).exp(), "exp"),
+        (lambda: Value(0.0).log(), "log"),
+        (lambda: Value(-1.0).log(), "log"),
+        (lambda: Value(1.0) / Value(0.0), "/"),
+        (lambda: 1 / Value(0.0), "/"),
+        (lambda: Value(-8.0) ** (1 / 3), "**"),
+        (lambda: Value(0.0) ** -1, "**"),
+        (lambda: Value(1e200) * Value(1e200), "*"),
+        (lambda: Value(1e308) + Value(1e308), "+"),
+        (lambda: Value(10.0) ** 400, "**"),
+        (lambda: Value(0.0) ** 0.5, "**"),  # the value is 0 but its slope is infinite
+        (lambda: Value(-2.0) ** Value(2.0), "**"),  # d/db needs ln(-2)
+    ],
+)
+def test_non_finite_results_raise_one_clear_error(make, op):
+    with pytest.raises(MathError) as info:
+        make()
+    assert info.value.op == op
+    assert str(info.value).startswith(f"{op}(")
+    assert "finite real" in str(info.value)
+
+
+def test_math_error_names_its_operands():
+    with pytest.raises(MathError, match=r"log\(-1\) has no finite real result"):
+        Value(-1.0).log()
+    with pytest.raises(MathError, match=r"/\(1, 0\)"):
+        Value(1.0) / 0
+
+
+def test_backward_has_no_recursion_limit_on_a_million_deep_chain():
+    x = Value(1.0)
+    out = x
+    for _ in range(1_000_000):
+        out = out + 1
+    out.backward()
+    assert out.data == 1_000_001.0
+    assert x.grad == 1.0
+
+
+def test_backward_accumulates_across_calls_like_micrograd():
+    a = Value(2.0)
+    b = a * 3
+    b.backward()
+    b.backward()
+    assert a.grad == 6.0
+
+
+def test_topological_order_puts_inputs_before_outputs():
+    *_, L = lecture_graph()
+    order = topological_order(L)
+    position = {id(node): i for i, node in enumerate(order)}
+    assert order[-1] is L
+    assert len(order) == 7
+    for node in order:
+        for child in node._prev:
+            assert position[id(child)] < position[id(node)]
+
+
+def test_trace_lists_every_input_edge_with_repeats():
+    a = Value(3.0, label="a")
+    b = a + a
+    c = b * a
+    nodes, edges = trace(c)
+    assert nodes == [a, b, c]
+    assert [(e.child, e.parent, e.index) for e in edges] == [(a, b, 0), (a, b, 1), (b, c, 0), (a, c, 1)]
+
+
+def test_local_derivatives_are_readable_data():
+    a, b = Value(2.0), Value(-3.0)
+    e = a * b
+    assert e._local == (-3.0, 2.0)
+    assert rule_of(e) is RULES["*"]
+    assert RULES["*"].derivatives == ("b", "a")
+    assert rule_of(a**2).derivatives == ("k·a^(k-1)",)
+    assert all(len(rule.derivatives) in (1, 2) for rule in RULES.values())
+
+
+def test_repr_matches_micrograd():
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0)"
+
+
+def test_gradcheck_agrees_on_the_micrograd_example():
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    e = (c * 2 + 1 - a).tanh() * d.sigmoid() + (d / 50).exp() + (b + 5).log()
+    e.backward()
+    checks = gradcheck(e)
+    assert [check.leaf for check in checks][:2] == [a, b]
+    assert all(check.ok for check in checks), checks
+
+
+def test_gradcheck_catches_a_wrong_gradient():
+    a = Value(2.0)
+    out = a * a
+    out.backward()
+    a.grad = 5.0  # the true slope is 4
+    (check,) = [c for c in gradcheck(out) if c.leaf is a]
+    assert check.numeric == pytest.approx(4.0)
+    assert not check.ok
