@@ -10,9 +10,10 @@ is the output. ``name = <expression>`` labels the node the expression produces, 
 label ``a``. Names used before any assignment take their values from ``values``.
 
 Three stages, each a textbook piece: a tokenizer driven by a table of regular
-expressions, a Pratt parser driven by a table of binding powers (it builds a small
-syntax tree and checks names), and an evaluator that walks that tree without recursion
-and builds the graph with the engine's operators. Nothing here evaluates Python code.
+expressions, a Pratt parser driven by a table of binding powers (it emits each
+statement in postfix order and checks names), and a builder that runs those postfix steps
+with a stack of values, making the graph with the engine's operators (no recursion, so
+long chains are fine). Nothing here evaluates Python code.
 Every failure, including arithmetic the engine can't do, is an ``ExprError`` with a line
 and column.
 """
@@ -259,23 +260,19 @@ PREFIX: dict[str, int] = {
 _END_OF_STATEMENT = ("NEWLINE", "END", ";")
 
 
-class Node:
-    """A syntax tree node. kind: 'num', 'name', 'neg', 'call', 'powk' (constant exponent) or 'bin'."""
+class Step(NamedTuple):
+    """One instruction of the postfix program the parser emits (inputs come before their op)."""
 
-    __slots__ = ("kind", "text", "number", "children", "line", "column")
-
-    def __init__(self, kind: str, token: Token, children: tuple[Node, ...] = (), number: float = 0.0):
-        self.kind = kind
-        self.text = token.text  # the operator, function or name
-        self.number = number  # a literal's value, or the constant exponent of 'powk'
-        self.children = children
-        self.line = token.line
-        self.column = token.column
+    kind: str  # 'num', 'name', 'bin', 'powk' (constant exponent, as micrograd's a**2), 'neg', 'call'
+    text: str  # the operator, function or name
+    number: float  # a literal's value, or the constant exponent of 'powk'
+    line: int  # where the step comes from, for errors while building
+    column: int
 
 
 class Statement(NamedTuple):
     target: str | None  # the assigned name, if any
-    expr: Node
+    steps: list[Step]  # the expression in postfix order: a*b+c is a b * c +
 
 
 def _is_op(token: Token, *texts: str) -> bool:
@@ -288,22 +285,35 @@ def _ends_statement(token: Token) -> bool:
 
 class _Parser:
     def __init__(self, source: str, values: Mapping[str, float]) -> None:
-        self.stream = tokenize(source)  # read lazily, so errors come in the order of the text
         self.tokens: list[Token] = []
+        self.lex_error: ExprError | None = None  # raised when the parser reaches the bad character
+        try:
+            for token in tokenize(source):
+                self.tokens.append(token)
+        except ExprError as error:
+            self.lex_error = error
+            self.tokens.append(Token("ERROR", "", error.line, error.column))
+        self.tokens += [self.tokens[-1]] * 3  # peeking past the end finds the last token again
         self.pos = 0
         self.values = values
         self.assigned: dict[str, Token] = {}  # names assigned so far, and where first
         self.missing: dict[str, Token] = {}  # names used with no value, and where first used
+        self.checked: set[str] = set()  # names already found valid
+        self.checked_values: set[str] = set()  # names whose value in ``values`` is a fine number
+        self.steps: list[Step] = []  # the statement being parsed, in postfix order
 
     def peek(self, ahead: int = 0) -> Token:
-        while len(self.tokens) <= self.pos + ahead and (not self.tokens or self.tokens[-1].kind != "END"):
-            self.tokens.append(next(self.stream))
-        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
+        return self.tokens[self.pos + ahead]
 
     def advance(self) -> Token:
-        token = self.peek()
+        token = self.tokens[self.pos]
         self.pos += 1
         return token
+
+    def emit(self, kind: str, token: Token, number: float = 0.0) -> Step:
+        step = Step(kind, token.text, number, token.line, token.column)
+        self.steps.append(step)
+        return step
 
     # -- statements
     def program(self) -> list[Statement]:
@@ -325,14 +335,17 @@ class _Parser:
         if first.kind == "NAME" and _is_op(second, "="):
             self.check_name(first, assigning=True)
             self.pos += 2
-            expr = self.expression(0, 0)
+            self.steps = []
+            self.expression(0, 0)
             self.assigned.setdefault(first.text, first)
-            return Statement(first.text, expr)
-        return Statement(None, self.expression(0, 0))
+            return Statement(first.text, self.steps)
+        self.steps = []
+        self.expression(0, 0)
+        return Statement(None, self.steps)
 
     # -- expressions
-    def expression(self, rbp: int, depth: int) -> Node:
-        """Parse an expression whose operators bind tighter than ``rbp``.
+    def expression(self, rbp: int, depth: int) -> Step:
+        """Parse an expression whose operators bind tighter than ``rbp``; return its last step.
 
         Every nested call is one level of ``depth``: an open parenthesis or function call,
         a sign, or an operator waiting for its right side. Each level costs two Python
@@ -346,7 +359,7 @@ class _Parser:
             )
         left = self.prefix(depth)
         while True:
-            token = self.peek()
+            token = self.tokens[self.pos]
             if token.kind != "OP" or token.text not in INFIX:
                 return left
             lbp, next_rbp = INFIX[token.text]
@@ -355,25 +368,24 @@ class _Parser:
             self.advance()
             right = self.expression(next_rbp, depth + 1)
             if token.text == "**" and right.kind == "num":
-                left = Node(
-                    "powk", token, (left,), right.number
-                )  # a**2: a constant exponent, as in micrograd
+                self.steps.pop()
+                left = self.emit("powk", token, right.number)
             else:
-                left = Node("bin", token, (left, right))
+                left = self.emit("bin", token)
 
-    def prefix(self, depth: int) -> Node:
+    def prefix(self, depth: int) -> Step:
         """What can start an expression: a number, a name, a call, a sign, or '('."""
         token = self.advance()
         if token.kind == "NUMBER":
-            return Node("num", token, number=self.number(token))
+            return self.emit("num", token, self.number(token))
         if token.kind == "NAME" and _is_op(self.peek(), "("):
             opening = self.advance()
             self.check_function(token, opening)
             if _is_op(self.peek(), ")"):
                 raise self.error(f"{token.text}() needs one argument, like {token.text}(x)", self.peek())
-            argument = self.expression(0, depth + 1)
+            self.expression(0, depth + 1)
             self.close(opening, function=token.text)
-            return Node("call", token, (argument,))
+            return self.emit("call", token)
         if token.kind == "NAME":
             return self.name(token)
         if token.kind == "OP" and token.text in PREFIX:
@@ -381,8 +393,9 @@ class _Parser:
             if token.text == "+":
                 return operand
             if operand.kind == "num":  # -3 is a number, as in Python: no 'neg' node
-                return Node("num", token, number=-operand.number)
-            return Node("neg", token, (operand,))
+                self.steps.pop()
+                return self.emit("num", token, -operand.number)
+            return self.emit("neg", token)
         if _is_op(token, "("):
             if _is_op(self.peek(), ")"):
                 raise self.error("empty parentheses: put an expression inside ( )", token)
@@ -391,16 +404,19 @@ class _Parser:
             return inner
         raise self.missing_operand(token)
 
-    def name(self, token: Token) -> Node:
-        self.check_name(token, assigning=False)
+    def name(self, token: Token) -> Step:
+        if token.text not in self.checked:
+            self.check_name(token, assigning=False)
+            self.checked.add(token.text)
         if token.text in FUNCTIONS:
             raise self.error(f"'{token.text}' is a function: call it like {token.text}(x)", token)
-        if token.text not in self.assigned:
+        if token.text not in self.assigned and token.text not in self.checked_values:
             if token.text in self.values:
                 self.check_value(token)
+                self.checked_values.add(token.text)
             else:
                 self.missing.setdefault(token.text, token)
-        return Node("name", token)
+        return self.emit("name", token)
 
     def close(self, opening: Token, function: str = "") -> None:
         token = self.peek()
@@ -460,6 +476,8 @@ class _Parser:
     # -- messages
     def missing_operand(self, token: Token) -> ExprError:
         """The error for ``token`` where an expression should start."""
+        if token.kind == "ERROR" and self.lex_error is not None:
+            return self.lex_error
         previous = self.tokens[self.pos - 2] if self.pos >= 2 else None
         if previous is not None and _is_op(previous, "=") and (_ends_statement(token) or _is_op(token, "=")):
             return self.error("nothing after '='; give a value or an expression, like a = 2.0", previous)
@@ -480,6 +498,8 @@ class _Parser:
 
     def unexpected(self, token: Token, previous: Token | None) -> ExprError:
         """The error for ``token`` where it can't go (mostly: right after a complete expression)."""
+        if token.kind == "ERROR" and self.lex_error is not None:
+            return self.lex_error
         if _is_op(token, ")"):
             return self.error("this ')' has no matching '('", token)
         if _is_op(token, "=="):
@@ -531,7 +551,7 @@ def _suggest(name: str, known: Mapping[str, object]) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Evaluator: builds the graph from the syntax tree, iteratively (chains can be long).
+# Builder: runs each statement's postfix steps, making graph nodes with the engine's operators.
 
 _BINARY: dict[str, Callable[[Value, Value], Value]] = {
     "+": Value.__add__,
@@ -545,64 +565,53 @@ _BINARY: dict[str, Callable[[Value, Value], Value]] = {
 class _Builder:
     def __init__(self, values: Mapping[str, float]) -> None:
         self.values = values
-        self.env: dict[str, Value] = {}
-        self.created = 0
-
-    def count(self, node: Node) -> None:
-        self.created += 1
-        if self.created > MAX_NODES:
-            raise ExprError(
-                f"the graph would have more than {MAX_NODES} nodes; make the program smaller",
-                node.line,
-                node.column,
-            )
+        self.env: dict[str, Value] = {}  # what each name refers to now
+        self.created = 0  # graph nodes made so far
 
     def run(self, statements: list[Statement]) -> Value:
-        result: Value | None = None
+        result = Value(0.0)
         for statement in statements:
-            result = self.evaluate(statement.expr)
+            result = self.evaluate(statement.steps)
             if statement.target is not None:
-                if statement.expr.kind != "name":  # d = a: d is another name for a's node
+                if statement.steps[-1].kind != "name":  # d = a: d is another name for a's node
                     result.label = statement.target
                 self.env[statement.target] = result
-        assert result is not None
         return result
 
-    def evaluate(self, root: Node) -> Value:
-        results: list[Value] = []
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, inputs_done = stack.pop()
-            if node.children and not inputs_done:
-                stack.append((node, True))
-                stack.extend((child, False) for child in reversed(node.children))
-                continue
-            count = len(node.children)
-            inputs = results[len(results) - count :]
-            del results[len(results) - count :]
-            results.append(self.build(node, inputs))
-        return results[0]
-
-    def build(self, node: Node, inputs: list[Value]) -> Value:
-        if node.kind == "name":
-            value = self.env.get(node.text)
-            if value is None:  # first use of a name from ``values``
-                self.count(node)
-                value = self.env[node.text] = Value(float(self.values[node.text]), label=node.text)
-            return value
-        self.count(node)
-        if node.kind == "num":
-            return Value(node.number)
+    def evaluate(self, steps: list[Step]) -> Value:
+        """Run a postfix program with a stack of values: the graph is built bottom-up."""
+        stack: list[Value] = []
+        step = steps[0]
         try:
-            if node.kind == "bin":
-                return _BINARY[node.text](inputs[0], inputs[1])
-            if node.kind == "powk":
-                return inputs[0] ** node.number
-            if node.kind == "neg":
-                return -inputs[0]
-            return FUNCTIONS[node.text](inputs[0])
+            for step in steps:
+                kind = step.kind
+                if kind == "name" and step.text in self.env:
+                    stack.append(self.env[step.text])
+                    continue
+                self.created += 1
+                if self.created > MAX_NODES:
+                    raise ExprError(
+                        f"the graph would have more than {MAX_NODES:,} nodes; make the program smaller",
+                        step.line,
+                        step.column,
+                    )
+                if kind == "bin":
+                    right = stack.pop()
+                    stack[-1] = _BINARY[step.text](stack[-1], right)
+                elif kind == "num":
+                    stack.append(Value(step.number))
+                elif kind == "name":  # first use of a name from ``values``
+                    leaf = self.env[step.text] = Value(float(self.values[step.text]), label=step.text)
+                    stack.append(leaf)
+                elif kind == "powk":
+                    stack[-1] = stack[-1] ** step.number
+                elif kind == "neg":
+                    stack[-1] = -stack[-1]
+                else:
+                    stack[-1] = FUNCTIONS[step.text](stack[-1])
         except MathError as error:
-            raise ExprError(_explain_math(error), node.line, node.column) from None
+            raise ExprError(_explain_math(error), step.line, step.column) from None
+        return stack[0]
 
 
 def _number(x: float) -> str:
