@@ -1,0 +1,432 @@
+"""Training an MLP, one JSON document at a time.
+
+A run is a plain JSON-able dict (see ``DEFAULT_CONFIG`` and ``new_state``): the config, the
+step count, the weights as ``{"layers": [{"neurons": [{"w": [...], "b": ...}]}]}``, the last
+grads, the optimiser's state and the metric history. ``step(state, n)`` returns the next state
+and one metric per step, and nothing else changes anywhere: the same state stepped twice gives
+the same result, because minibatches are drawn from ``seed`` and the step number.
+
+One step does what micrograd's ``demo.ipynb`` does per iteration::
+
+    total_loss, acc = loss()            # forward (the metric is measured here)
+    model.zero_grad()                   # unless config["forget_zero_grad"]
+    total_loss.backward()
+    p.data -= learning_rate * p.grad    # or Adam
+
+with the forward and backward passes replayed over the batch (``engine.replay``).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .datasets import INPUTS, make_dataset
+from .engine import Value
+from .nn import MLP
+from .replay import Replay
+
+LOSSES = ("svm", "mse", "bce")
+REDUCTIONS = ("mean", "sum")
+OPTIMIZERS = ("sgd", "adam")
+SCHEDULES = ("constant", "linear")
+
+# The defaults are micrograd's demo.ipynb.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "dataset": {"name": "moons", "n_samples": 100, "noise": 0.1, "seed": 1337},
+    "layers": [16, 16, 1],
+    "activation": "relu",
+    "loss": "svm",
+    "reduction": "mean",
+    "l2": 1e-4,
+    "optimizer": {
+        "name": "sgd",
+        "lr": 1.0,
+        "schedule": "linear",
+        "lr_end": 0.1,
+        "decay_steps": 100,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "eps": 1e-8,
+    },
+    "batch_size": None,
+    "seed": 1337,
+    "forget_zero_grad": False,
+}
+
+VERSION = 1
+
+
+class TrainError(ValueError):
+    """A state that cannot be trained, with ``loc``: the path of the offending field."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        self.loc = loc
+        self.message = message
+        super().__init__(f"{'.'.join(str(p) for p in loc)}: {message}")
+
+
+def per_sample_loss(name: str, score: Value, y: Value) -> Value:
+    """One sample's loss, written with Value ops so the replay can trace it; targets are ±1."""
+    if name == "svm":
+        return (1 + -y * score).relu()  # micrograd's demo: the "max-margin" hinge
+    if name == "mse":
+        return (score - y) ** 2
+    if name == "bce":
+        return -((y * score).sigmoid().log())  # -log p(the right class), p(+1) = sigmoid(score)
+    raise ValueError(f"unknown loss {name!r}")
+
+
+@lru_cache(maxsize=32)
+def model_replay(nin: int, layers: tuple[int, ...], activation: str, loss: str) -> Replay:
+    """The graph of one sample's loss through ``MLP(nin, layers)``, traced once per architecture."""
+    model = MLP(nin, layers, activation=activation, seed=0)
+    x = [Value(0.0, label=f"x{j + 1}") for j in range(nin)]
+    y = Value(1.0, label="y")
+    score = model(x)
+    assert isinstance(score, Value)
+    return Replay(
+        per_sample_loss(loss, score, y), inputs=x, params=model.parameters(), target=y, output=score
+    )
+
+
+def config_of(state: dict[str, Any]) -> dict[str, Any]:
+    """The state's config with every missing field filled from ``DEFAULT_CONFIG``."""
+    given = state.get("config") or {}
+    config = copy.deepcopy(DEFAULT_CONFIG)
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key].update(value)
+        else:
+            config[key] = value
+    return config
+
+
+@lru_cache(maxsize=16)
+def _dataset(name: str, n_samples: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    X, y = make_dataset(name, n_samples, noise, seed)
+    X.flags.writeable = y.flags.writeable = False
+    return X, y
+
+
+def dataset_of(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    d = config["dataset"]
+    return _dataset(d["name"], int(d["n_samples"]), float(d["noise"]), int(d["seed"]))
+
+
+def parameter_count(nin: int, layers: list[int]) -> int:
+    sizes = [nin, *layers]
+    return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(layers)))
+
+
+def init_weights(config: dict[str, Any]) -> dict[str, Any]:
+    """micrograd's initialisation: ``MLP(nin, layers)`` under ``random.Random(seed)``."""
+    nin = INPUTS[config["dataset"]["name"]]
+    model = MLP(nin, config["layers"], activation=config["activation"], seed=config["seed"])
+    return to_weights([p.data for p in model.parameters()], nin, config["layers"])
+
+
+def to_weights(flat: Any, nin: int, layers: list[int]) -> dict[str, Any]:
+    """A flat parameter vector (micrograd's ``parameters()`` order) as the JSON weights shape."""
+    values = [float(v) for v in flat]
+    out, at, width = [], 0, nin
+    for nout in layers:
+        neurons = []
+        for _ in range(nout):
+            neurons.append({"w": values[at : at + width], "b": values[at + width]})
+            at += width + 1
+        out.append({"neurons": neurons})
+        width = nout
+    return {"layers": out}
+
+
+def from_weights(weights: Any, nin: int, layers: list[int], field: str = "weights") -> np.ndarray:
+    """The JSON weights shape as a flat vector; ``TrainError`` naming the first misfit."""
+    if not isinstance(weights, dict) or not isinstance(weights.get("layers"), list):
+        raise TrainError((field,), 'expected {"layers": [{"neurons": [{"w": [...], "b": ...}]}]}')
+    if len(weights["layers"]) != len(layers):
+        raise TrainError(
+            (field, "layers"), f"expected {len(layers)} layers (config.layers), got {len(weights['layers'])}"
+        )
+    flat: list[float] = []
+    width = nin
+    for li, (layer, nout) in enumerate(zip(weights["layers"], layers, strict=True)):
+        neurons = layer.get("neurons") if isinstance(layer, dict) else None
+        if not isinstance(neurons, list) or len(neurons) != nout:
+            got = len(neurons) if isinstance(neurons, list) else "none"
+            raise TrainError(
+                (field, "layers", li, "neurons"), f"expected {nout} neurons (config.layers[{li}]), got {got}"
+            )
+        for ni, neuron in enumerate(neurons):
+            where = (field, "layers", li, "neurons", ni)
+            w = neuron.get("w") if isinstance(neuron, dict) else None
+            if not isinstance(w, list) or len(w) != width:
+                what = (
+                    f"{width} inputs" if li == 0 else f"{width} weights (layer {li - 1} has {width} neurons)"
+                )
+                got = len(w) if isinstance(w, list) else "none"
+                raise TrainError((*where, "w"), f"expected {what}, got {got}")
+            for wi, v in enumerate(w):
+                flat.append(_finite(v, (*where, "w", wi)))
+            flat.append(_finite(neuron.get("b"), (*where, "b")))
+        width = nout
+    return np.array(flat)
+
+
+def _finite(v: Any, loc: tuple[str | int, ...]) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise TrainError(loc, f"expected a finite number, got {v!r}")
+    return float(v)
+
+
+def check_config(config: dict[str, Any], loc: tuple[str | int, ...] = ("config",)) -> None:
+    """Cross-field checks the JSON schema cannot say; ``TrainError`` naming the field."""
+    d = config["dataset"]
+    if d["name"] not in INPUTS:
+        raise TrainError(
+            (*loc, "dataset", "name"), f"unknown dataset {d['name']!r}; one of {', '.join(INPUTS)}"
+        )
+    layers = config["layers"]
+    if (
+        not isinstance(layers, list)
+        or not layers
+        or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in layers)
+    ):
+        raise TrainError((*loc, "layers"), "expected a list of layer sizes, each at least 1")
+    if layers[-1] != 1:
+        raise TrainError((*loc, "layers", len(layers) - 1), "the last layer must have 1 neuron: the score")
+    for key, allowed in (
+        ("activation", ("relu", "tanh", "sigmoid")),
+        ("loss", LOSSES),
+        ("reduction", REDUCTIONS),
+    ):
+        if config[key] not in allowed:
+            raise TrainError((*loc, key), f"expected one of {', '.join(allowed)}, got {config[key]!r}")
+    opt = config["optimizer"]
+    if opt["name"] not in OPTIMIZERS:
+        raise TrainError(
+            (*loc, "optimizer", "name"), f"expected one of {', '.join(OPTIMIZERS)}, got {opt['name']!r}"
+        )
+    if opt["schedule"] not in SCHEDULES:
+        raise TrainError((*loc, "optimizer", "schedule"), f"expected one of {', '.join(SCHEDULES)}")
+    if not opt["lr"] > 0:
+        raise TrainError((*loc, "optimizer", "lr"), "the learning rate must be greater than 0")
+    n = len(dataset_of(config)[0])
+    batch = config["batch_size"]
+    if batch is not None and not 1 <= batch <= n:
+        raise TrainError(
+            (*loc, "batch_size"), f"expected null (full batch) or 1 to {n} (the dataset's size), got {batch}"
+        )
+
+
+def new_state(config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A run at step 0: the config (defaults filled in) and micrograd's initial weights."""
+    return normalise({"config": config or {}})
+
+
+def normalise(state: dict[str, Any]) -> dict[str, Any]:
+    """The state with defaults filled in and weights initialised if missing, checked throughout."""
+    config = config_of(state)
+    check_config(config)
+    nin = INPUTS[config["dataset"]["name"]]
+    layers = config["layers"]
+    step = state.get("step", 0)
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise TrainError(("step",), f"expected a whole number of steps done, got {step!r}")
+    weights = state.get("weights")
+    weights = (
+        init_weights(config)
+        if weights is None
+        else to_weights(from_weights(weights, nin, layers), nin, layers)
+    )
+    out: dict[str, Any] = {"version": VERSION, "config": config, "step": step, "weights": weights}
+    grads = state.get("grads")
+    out["grads"] = (
+        None if grads is None else to_weights(from_weights(grads, nin, layers, "grads"), nin, layers)
+    )
+    opt_state = state.get("optimizer_state")
+    if config["optimizer"]["name"] == "adam" and opt_state is not None:
+        if not isinstance(opt_state, dict):
+            raise TrainError(
+                ("optimizer_state",), 'expected {"m": <weights shape>, "v": <weights shape>} or null'
+            )
+        out["optimizer_state"] = {
+            key: to_weights(
+                from_weights(opt_state.get(key), nin, layers, f"optimizer_state.{key}"), nin, layers
+            )
+            for key in ("m", "v")
+        }
+    else:
+        out["optimizer_state"] = None
+    out["history"] = list(state.get("history") or [])
+    out["stopped"] = state.get("stopped")
+    return out
+
+
+def learning_rate(opt: dict[str, Any], k: int) -> float:
+    """Step k's learning rate; "linear" is the notebook's ``1.0 - 0.9*k/100`` for lr 1, lr_end 0.1."""
+    lr = float(opt["lr"])
+    if opt["schedule"] == "constant":
+        return lr
+    decay = max(int(opt["decay_steps"]), 1)
+    return lr - (lr - float(opt["lr_end"])) * min(k, decay) / decay
+
+
+class Run:
+    """A state unpacked into numpy arrays for stepping, and packed back."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        state = normalise(state)
+        self.config = config = state["config"]
+        self.nin = INPUTS[config["dataset"]["name"]]
+        self.layers = list(config["layers"])
+        self.replay = model_replay(self.nin, tuple(self.layers), config["activation"], config["loss"])
+        self.X, self.y = dataset_of(config)
+        self.step = state["step"]
+        self.params = from_weights(state["weights"], self.nin, self.layers)
+        self.grads = None if state["grads"] is None else from_weights(state["grads"], self.nin, self.layers)
+        opt_state = state["optimizer_state"]
+        self.m = self.v = None
+        if opt_state is not None:
+            self.m = from_weights(opt_state["m"], self.nin, self.layers)
+            self.v = from_weights(opt_state["v"], self.nin, self.layers)
+        self.history = state["history"]
+        self.stopped = state["stopped"]
+
+    def batch(self, k: int) -> np.ndarray | None:
+        """Step k's sample indices (None: the full batch), drawn from the seed and k alone."""
+        size = self.config["batch_size"]
+        if size is None or size >= len(self.X):
+            return None
+        return np.random.default_rng([int(self.config["seed"]), k]).permutation(len(self.X))[:size]
+
+    def forward(self, idx: np.ndarray | None = None) -> tuple[np.ndarray, float, float, np.ndarray]:
+        """The forward pass on a batch: node values, total loss, accuracy and the backward seed."""
+        X, y = (self.X, self.y) if idx is None else (self.X[idx], self.y[idx])
+        vals = self.replay.forward(X, self.params, y)
+        losses = np.broadcast_to(vals[self.replay.root], (len(X),))
+        scores = np.broadcast_to(vals[self.replay.output], (len(X),))
+        # sums run left to right from 0, exactly as micrograd's sum() over Values
+        data_loss = sum(losses.tolist())
+        seed = 1.0
+        if self.config["reduction"] == "mean":
+            seed = 1.0 / len(X)
+            data_loss = data_loss * seed
+        l2 = float(self.config["l2"])
+        total = data_loss + l2 * sum((self.params * self.params).tolist())
+        accuracy = sum(((y > 0) == (scores > 0)).tolist()) / len(X)
+        return vals, total, accuracy, np.full(len(X), seed)
+
+    def gradient(self, vals: np.ndarray, seed: np.ndarray) -> np.ndarray:
+        l2 = float(self.config["l2"])
+        return self.replay.backward(vals, seed) + (l2 * self.params + l2 * self.params)
+
+    def update(self, grads: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        opt = self.config["optimizer"]
+        lr = learning_rate(opt, k)
+        if opt["name"] == "sgd":
+            return self.params - lr * grads, None, None
+        b1, b2, eps = float(opt["beta1"]), float(opt["beta2"]), float(opt["eps"])
+        m = (0.0 if self.m is None else b1 * self.m) + (1 - b1) * grads
+        v = (0.0 if self.v is None else b2 * self.v) + (1 - b2) * grads * grads
+        t = k + 1
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        return self.params - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+    def train(self, n: int, max_abs_weight: float = 1e6) -> list[dict[str, Any]]:
+        """n steps, or fewer if training blows up (then ``self.stopped`` says where and why)."""
+        metrics: list[dict[str, Any]] = []
+        self.stopped = None
+        with np.errstate(all="ignore"):
+            for _ in range(n):
+                k = self.step
+                vals, loss, accuracy, seed = self.forward(self.batch(k))
+                if not math.isfinite(loss):
+                    self.stopped = {"step": k, "reason": "the loss is not a finite number"}
+                    break
+                grads = self.gradient(vals, seed)
+                if self.config["forget_zero_grad"] and self.grads is not None:
+                    grads = self.grads + grads  # never zeroed: this step's grads add to the old ones
+                if not np.isfinite(grads).all():
+                    self.stopped = {"step": k, "reason": "a gradient is not a finite number"}
+                    break
+                params, m, v = self.update(grads, k)
+                if not np.isfinite(params).all() or np.abs(params).max() > max_abs_weight:
+                    self.stopped = {"step": k, "reason": f"a weight left the range ±{max_abs_weight:g}"}
+                    break
+                self.params, self.grads, self.m, self.v = params, grads, m, v
+                self.step += 1
+                metrics.append({"step": k, "loss": loss, "accuracy": accuracy})
+        return metrics
+
+    def to_state(self, max_history: int = 1000) -> dict[str, Any]:
+        def shape(flat: np.ndarray | None) -> dict[str, Any] | None:
+            return None if flat is None else to_weights(flat, self.nin, self.layers)
+
+        adam = self.config["optimizer"]["name"] == "adam" and self.m is not None
+        return {
+            "version": VERSION,
+            "config": self.config,
+            "step": self.step,
+            "weights": shape(self.params),
+            "grads": shape(self.grads),
+            "optimizer_state": {"m": shape(self.m), "v": shape(self.v)} if adam else None,
+            "history": self.history[-max_history:] if max_history > 0 else [],
+            "stopped": self.stopped,
+        }
+
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        return self.replay.evaluate(X, self.params)
+
+
+def step(
+    state: dict[str, Any], n: int = 1, *, max_abs_weight: float = 1e6, max_history: int = 1000
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """n training steps from ``state``: the new state and one ``{"step", "loss", "accuracy"}`` per step.
+
+    Each metric is measured on its step's forward pass, before the update (as the notebook
+    prints them). If a step would make the loss, a grad or a weight non-finite, or a weight
+    larger than ``max_abs_weight``, that step is not applied and training stops there; the
+    returned state's ``"stopped"`` says which step and why (it is null otherwise).
+    """
+    run = Run(state)
+    metrics = run.train(n, max_abs_weight)
+    run.history = run.history + metrics
+    return run.to_state(max_history), metrics
+
+
+def boundary(state: dict[str, Any] | Run, size: int = 50, pad: float = 1.0) -> dict[str, Any]:
+    """The model's score over a size x size grid covering the data (padded), for 2-input datasets."""
+    run = state if isinstance(state, Run) else Run(state)
+    if run.nin != 2:
+        raise TrainError(
+            ("grid",),
+            f"the decision boundary needs 2 inputs; {run.config['dataset']['name']!r} has {run.nin}",
+        )
+    (x_min, y_min), (x_max, y_max) = run.X.min(axis=0) - pad, run.X.max(axis=0) + pad
+    xs, ys = np.linspace(x_min, x_max, size), np.linspace(y_min, y_max, size)
+    gx, gy = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        scores = run.scores(np.column_stack([gx.ravel(), gy.ravel()])).reshape(size, size)
+    scores = np.where(np.isfinite(scores), scores, np.sign(np.nan_to_num(scores)) * 1e300)
+    return {
+        "size": size,
+        "x_min": float(x_min),
+        "x_max": float(x_max),
+        "y_min": float(y_min),
+        "y_max": float(y_max),
+        "scores": scores.tolist(),
+    }
+
+
+def predictions(state: dict[str, Any] | Run) -> dict[str, Any]:
+    """Every sample of the dataset, its target and its score under the state's weights."""
+    run = state if isinstance(state, Run) else Run(state)
+    with np.errstate(all="ignore"):
+        scores = run.scores(run.X)
+    scores = np.where(np.isfinite(scores), scores, np.sign(np.nan_to_num(scores)) * 1e300)
+    return {"x": run.X.tolist(), "target": run.y.tolist(), "score": scores.tolist()}
