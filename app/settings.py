@@ -29,6 +29,33 @@ class Settings:
     svg_cache_size: int = 256
     # labeled leaves given a central-difference check (each costs three forward passes)
     max_checked_leaves: int = 64
+    # training API (app/routes/train.py, app/train_schemas.py):
+    # samples a dataset may have (every step runs the whole batch through the model)
+    train_max_samples: int = 1000
+    # layers an MLP may have, the output layer included
+    train_max_layers: int = 6
+    # neurons a layer may have
+    train_max_width: int = 64
+    # weights and biases a model may have (a state carries up to four copies: weights, grads, Adam's m, v)
+    train_max_parameters: int = 2000
+    # steps one POST /api/train/step may run
+    train_max_steps_per_request: int = 1000
+    # steps one stream may run (from its start or its resume point)
+    train_max_stream_steps: int = 10000
+    # a stream ends (event "done", reason "time limit") after this long; the page resumes it
+    train_max_stream_seconds: float = 120.0
+    # decision-boundary grids are at most this many points per side
+    train_max_grid: int = 100
+    # metric entries a state keeps (the oldest are dropped)
+    train_max_history: int = 1000
+    # a step that would push a weight beyond ±this is not applied: the run stops as diverged
+    train_max_abs_weight: float = 1e6
+    # largest learning rate accepted
+    train_max_lr: float = 100.0
+    # largest L2 coefficient accepted
+    train_max_l2: float = 10.0
+    # largest dataset noise (standard deviation) accepted
+    train_max_noise: float = 2.0
 
     @classmethod
     def from_env(cls) -> Settings:
