@@ -1,8 +1,10 @@
 """Builds the app: static files, templates, routers. Nothing else lives here."""
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
+from .errors import validation_error
 from .middleware import BodySizeLimit
 from .routes import graph, health, pages
 from .settings import STATIC_DIR, get_settings
@@ -12,6 +14,7 @@ app = FastAPI(
     description="See backpropagation: micrograd's scalar autograd, drawn node by node.",
     version="0.1.0",
 )
+app.add_exception_handler(RequestValidationError, validation_error)
 app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)

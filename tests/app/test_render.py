@@ -1,0 +1,198 @@
+"""The Graphviz renderer on graphs built with the engine directly (no parser, no HTTP)."""
+
+import stat
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from app.graph import GraphService
+from app.render import (
+    THEMES,
+    GraphTooLarge,
+    Renderer,
+    RenderTimeout,
+    RenderUnavailable,
+    clean_svg,
+    number,
+    to_dot,
+)
+from app.schemas import GraphNode
+from engine import Value
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def lecture() -> Value:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L
+
+
+def nodes_of(root: Value) -> list[GraphNode]:
+    return GraphService(Renderer()).from_root(root).nodes
+
+
+def groups(svg: str) -> dict[str, str]:
+    """id -> class of every <g> in the SVG (parsed as XML, so references are decoded)."""
+    tree = ET.fromstring(svg)
+    return {g.get("id"): g.get("class") for g in tree.iter(f"{SVG}g")}
+
+
+def script(tmp_path, body: str) -> str:
+    path = tmp_path / "fake-dot"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("x", "shown"),
+    [
+        (2.0, "2.0000"),
+        (-1.5, "-1.5000"),
+        (0.70710678, "0.7071"),
+        (0.0, "0.0000"),
+        (-0.0, "0.0000"),
+        (99999.0, "99999.0000"),
+        (123456.0, "1.235e+05"),
+        (-2.5e-5, "-2.5e-05"),
+        (1e-4, "0.0001"),
+    ],
+)
+def test_numbers_have_four_decimals_or_an_exponent(x, shown):
+    assert number(x) == shown
+
+
+def test_dot_has_one_record_per_value_and_an_op_node_per_operation():
+    dot = to_dot(nodes_of(lecture()))
+    assert "rankdir=LR" in dot
+    assert dot.count('class="value ') == 7
+    assert dot.count('class="op"') == 3
+    assert "data 2.0000" in dot and "grad 6.0000" in dot
+    assert "data -8.0000" in dot and "grad 1.0000" in dot
+
+
+def test_svg_groups_carry_the_api_ids_and_classes():
+    nodes = nodes_of(lecture())
+    found = groups(Renderer().svg(nodes))
+    for node in nodes:
+        cls = found[f"node-{node.id}"].split()
+        assert "value" in cls and f"role-{node.role}" in cls
+        if node.op:
+            assert "op" in found[f"op-{node.id}"].split()
+            assert "edge" in found[f"opedge-{node.id}"].split()
+            for i, child in enumerate(node.inputs):
+                assert "edge" in found[f"edge-{child}-{node.id}-{i}"].split()
+    by_label = {n.label: n for n in nodes}
+    assert "grad-pos" in found[f"node-{by_label['a'].id}"].split()  # a.grad = 6
+    assert "grad-neg" in found[f"node-{by_label['b'].id}"].split()  # b.grad = -4
+
+
+def test_a_value_used_twice_gets_two_edges():
+    a = Value(3.0, label="a")
+    nodes = nodes_of(a + a)
+    found = groups(Renderer().svg(nodes))
+    assert "edge-n0-n1-0" in found and "edge-n0-n1-1" in found
+    assert nodes[0].grad == 2.0
+
+
+def test_grad_sign_class_zero():
+    w = Value(1.0, label="w")
+    x = Value(0.0, label="x")
+    nodes = nodes_of(w * x)
+    assert "grad-zero" in groups(Renderer().svg(nodes))["node-n0"].split()
+
+
+def test_svg_is_inline_ready_and_static():
+    svg = Renderer().svg(nodes_of(lecture()))
+    assert svg.startswith("<svg")
+    for banned in (
+        "<?xml",
+        "<!DOCTYPE",
+        "<!--",
+        "&#45;",
+        "<script",
+        "href",
+        "<image",
+        "foreignObject",
+        "url(",
+    ):
+        assert banned not in svg
+    assert 'font-family="DejaVu Sans' in svg
+
+
+def test_everything_typed_reaches_dot_escaped():
+    nasty = Value(1.0, label='<script>alert("x")</script>&\\"]; n9 [label="')
+    svg = Renderer().svg(nodes_of(nasty * 2))
+    assert "<script" not in svg and "alert(" in svg  # shown as text, not markup
+    ET.fromstring(svg)  # still well-formed XML
+
+
+def test_long_labels_are_cut_short_in_the_picture_only():
+    node = Value(1.0, label="x" * 60)
+    nodes = nodes_of(node * 2)
+    assert nodes[0].label == "x" * 60
+    assert "x" * 60 not in to_dot(nodes) and "x" * 23 + "…" in to_dot(nodes)
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_every_theme_renders_with_its_colours(theme):
+    svg = Renderer().svg(nodes_of(lecture()), theme)
+    assert f'fill="{THEMES[theme].background}"' in svg
+    assert f'fill="{THEMES[theme].grad_colours["neg"].lower()}"' in svg  # Graphviz writes lower case
+    assert f'font-size="{THEMES[theme].font_size:.2f}"' in svg
+
+
+def test_projector_uses_okabe_ito_blue_and_vermillion_for_grad_signs():
+    assert THEMES["projector"].grad_colours["pos"] == "#0072B2"
+    assert THEMES["projector"].grad_colours["neg"] == "#D55E00"
+
+
+def test_node_cap_stops_before_layout():
+    x = Value(1.0, label="x")
+    for _ in range(10):
+        x = x + 1
+    renderer = Renderer(dot_command="/nonexistent/dot", max_nodes=5)
+    with pytest.raises(GraphTooLarge, match="21 values.*limited to 5"):
+        renderer.svg(nodes_of(x))
+
+
+def test_dot_timeout_is_a_clear_error_and_the_renderer_recovers(tmp_path):
+    slow = Renderer(dot_command=script(tmp_path, "sleep 10"), timeout=0.2)
+    with pytest.raises(RenderTimeout, match="longer than 0.2 s"):
+        slow.svg(nodes_of(lecture()))
+    slow.dot_command = "dot"
+    assert slow.svg(nodes_of(lecture())).startswith("<svg")  # the slot was given back
+
+
+def test_missing_dot_is_unavailable():
+    with pytest.raises(RenderUnavailable, match="not available"):
+        Renderer(dot_command="/nonexistent/dot").svg(nodes_of(lecture()))
+
+
+def test_failing_dot_is_unavailable(tmp_path):
+    broken = Renderer(dot_command=script(tmp_path, "echo boom >&2; exit 3"))
+    with pytest.raises(RenderUnavailable, match="exit 3"):
+        broken.svg(nodes_of(lecture()))
+
+
+def test_busy_slots_give_a_clear_error():
+    renderer = Renderer(max_processes=1, timeout=0.1)
+    renderer._slots.acquire()  # another request is drawing
+    try:
+        with pytest.raises(RenderUnavailable, match="busy"):
+            renderer.svg(nodes_of(lecture()))
+    finally:
+        renderer._slots.release()
+    assert renderer.svg(nodes_of(lecture())).startswith("<svg")
+
+
+def test_clean_svg_drops_prologue_and_comments():
+    raw = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<!-- n0 -->\n<svg><g id="node&#45;n0"/></svg>'
+    assert clean_svg(raw) == '<svg><g id="node-n0"/></svg>'
