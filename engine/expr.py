@@ -78,7 +78,7 @@ class ExprError(ValueError):
 
     def __str__(self) -> str:
         where = f"line {self.line}, column {self.column}"
-        if not self.source_line and self.column > 1:
+        if not self.source_line:
             return f"{self.message} ({where})"
         shown, caret = _caret_window(self.source_line, self.column)
         return f"{self.message} ({where})\n    {shown}\n    {caret}^"
@@ -483,7 +483,7 @@ class _Parser:
             return self.error("nothing after '='; give a value or an expression, like a = 2.0", previous)
         if previous is not None and _is_op(previous, "(") and _ends_statement(token):
             return self.error("this '(' is never closed; add a ')'", previous)
-        if previous is not None and previous.kind == "OP" and not _is_op(previous, "(", ")", ";"):
+        if previous is not None and previous.kind == "OP" and not _is_op(previous, "(", ")", ";", "="):
             if _ends_statement(token) or _is_op(token, ")", ","):
                 return self.error(f"'{previous.text}' needs something on its right", previous)
             if token.kind == "OP" and token.text in INFIX:

@@ -1,0 +1,592 @@
+"""The expression language, as tables: source -> structure, and source -> error position and message."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from engine import Value, topological_order
+from engine.expr import (
+    MAX_DEPTH,
+    MAX_LITERAL_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NODES,
+    MAX_SOURCE_CHARS,
+    ExprError,
+    Token,
+    parse,
+    tokenize,
+)
+
+VALUES = {"a": 2.0, "b": 3.0, "c": 1.5, "f": -2.0, "x": 0.5, "y": 1.5}
+
+
+def number(x: float) -> str:
+    return f"{x:g}"
+
+
+def sexpr(root: Value, labels: bool = False) -> str:
+    """The graph behind ``root`` as an s-expression: leaves by label (or value), ops by _op.
+
+    A constant exponent (micrograd's ``a**2``) is shown as ``(** a 2)``; with ``labels``,
+    labeled inner nodes are shown as ``name:(...)``.
+    """
+    shown: dict[int, str] = {}
+    for node in topological_order(root):
+        if not node._prev:
+            text = node.label or number(node.data)
+        else:
+            parts = [shown[id(child)] for child in node._prev]
+            op = node._op
+            if node._arg is not None:
+                op, parts = "**", [*parts, number(node._arg)]
+            text = f"({op} {' '.join(parts)})"
+            if labels and node.label:
+                text = f"{node.label}:{text}"
+        shown[id(node)] = text
+    return shown[id(root)]
+
+
+def by_label(root: Value) -> dict[str, Value]:
+    """The last node with each label (later statements win, as a name is rebound)."""
+    return {node.label: node for node in topological_order(root) if node.label}
+
+
+# --- structure ------------------------------------------------------------------------
+
+STRUCTURE = [
+    ("(a*b+c)*f", "(* (+ (* a b) c) f)"),
+    ("a*b + c*f", "(+ (* a b) (* c f))"),
+    ("a+b*c", "(+ a (* b c))"),
+    ("a-b-c", "(- (- a b) c)"),
+    ("a-b+c", "(+ (- a b) c)"),
+    ("a/b/c", "(/ (/ a b) c)"),
+    ("a/b*c", "(* (/ a b) c)"),
+    ("a-(b-c)", "(- a (- b c))"),
+    ("a**b**c", "(** a (** b c))"),
+    ("(a**b)**c", "(** (** a b) c)"),
+    ("-a**2", "(neg (** a 2))"),
+    ("(-a)**2", "(** (neg a) 2)"),
+    ("-a*b", "(* (neg a) b)"),
+    ("a*-b", "(* a (neg b))"),
+    ("a - -b", "(- a (neg b))"),
+    ("a--b", "(- a (neg b))"),
+    ("--a", "(neg (neg a))"),
+    ("+a", "a"),
+    ("+-a", "(neg a)"),
+    ("a**-b", "(** a (neg b))"),
+    ("a**-b**c", "(** a (neg (** b c)))"),
+    ("2**-1", "(** 2 -1)"),
+    ("2**3**2", "(** 2 (** 3 2))"),
+    ("a**2", "(** a 2)"),
+    ("a**(2)", "(** a 2)"),
+    ("a**(1+1)", "(** a (+ 1 1))"),
+    ("2**a", "(** 2 a)"),
+    ("-3", "-3"),
+    ("- 3", "-3"),
+    ("-(3)", "-3"),
+    ("--3", "3"),
+    ("-2**2", "(neg (** 2 2))"),
+    ("a*-3", "(* a -3)"),
+    ("2*a", "(* 2 a)"),
+    (".5*a", "(* 0.5 a)"),
+    ("2.*a", "(* 2 a)"),
+    ("1e-3 + a", "(+ 0.001 a)"),
+    ("2.5E+2 - a", "(- 250 a)"),
+    ("tanh(a*b)", "(tanh (* a b))"),
+    ("exp(2*a)", "(exp (* 2 a))"),
+    ("log(c) + relu(b) - sigmoid(a)", "(- (+ (log c) (relu b)) (sigmoid a))"),
+    ("tanh(tanh(a))", "(tanh (tanh a))"),
+    ("-tanh(a)**2", "(neg (** (tanh a) 2))"),
+    ("((a))", "a"),
+    ("a  *\tb   # a comment", "(* a b)"),
+    ("a*b; c", "c"),
+    ("a*b\n\n;;\nc*a\n", "(* c a)"),
+    ("y = a*b\ny + 1", "(+ (* a b) 1)"),
+    ("e = a*b; d = e + c; L = d*f", "(* (+ (* a b) c) f)"),
+    ("z = a; z = z*z; z = z + 1", "(+ (* a a) 1)"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), STRUCTURE)
+def test_parse_builds_the_expected_graph(source: str, expected: str) -> None:
+    assert sexpr(parse(source, VALUES)) == expected
+
+
+LABELED = [
+    ("e = a*b; d = e + c; L = d*f", "L:(* d:(+ e:(* a b) c) f)"),
+    ("a = 2; b = -3; c = 10; f = -2; L = (a*b + c)*f", "L:(* (+ (* a b) c) f)"),
+    ("n = a*b; o = tanh(n)", "o:(tanh n:(* a b))"),
+    ("s = a; s", "a"),  # a bare name: another name for the same node, which keeps its label
+    ("t = (a); t*t", "(* a a)"),
+    ("t = +a; t", "a"),
+    ("k = -2", "k"),
+    ("k = 3; k = k*k", "k:(* k k)"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), LABELED)
+def test_assignment_labels_the_node_it_produces(source: str, expected: str) -> None:
+    assert sexpr(parse(source, VALUES), labels=True) == expected
+
+
+def test_signed_literal_assignment_makes_a_labeled_leaf() -> None:
+    for source, data in [("b = -3.0", -3.0), ("c = +10", 10.0), ("h = .5", 0.5), ("m = - 1e-3", -0.001)]:
+        node = parse(source)
+        assert (node.label, node.data, node._prev, node._op) == (source[0], data, (), "")
+
+
+def test_assigning_a_bare_name_aliases_the_node() -> None:
+    root = parse("a = 2\nd = a\nd * a")
+    left, right = root._prev
+    assert left is right
+    assert left.label == "a"
+    assert parse("a = 2; d = a").label == "a"
+
+
+def test_constant_exponent_is_micrograd_style() -> None:
+    node = parse("a**2", VALUES)
+    assert (node._op, node._arg, len(node._prev)) == ("**2", 2.0, 1)
+    node = parse("a**-0.5", {"a": 4.0})
+    assert (node._op, node._arg, node.data) == ("**-0.5", -0.5, 0.5)
+    node = parse("a**b", {"a": 2.0, "b": 3.0})
+    assert (node._op, node._arg, node.data) == ("**", None, 8.0)
+
+
+def test_numbers_are_floats() -> None:
+    for source in ["2", "2.0", ".5", "1e-3", "007", "2**3**2"]:
+        assert type(parse(source).data) is float
+    assert parse("2**3**2").data == 512.0
+    assert parse("2**-1").data == 0.5
+    assert parse("-2**2").data == -4.0
+    assert parse("10/4").data == 2.5
+
+
+def test_values_fill_in_names_never_assigned() -> None:
+    root = parse("(a*b + c)*f", {"a": 2, "b": -3, "c": 10, "f": -2, "unused": 1})
+    assert root.data == -8.0
+    leaves = by_label(root)
+    assert {name: leaves[name].data for name in "abcf"} == {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}
+    assert all(type(leaves[name].data) is float for name in "abcf")
+
+
+def test_a_name_used_twice_is_one_leaf() -> None:
+    root = parse("a*a + a", {"a": 3})
+    assert root.data == 12.0
+    assert len([node for node in topological_order(root) if node.label == "a"]) == 1
+
+
+def test_values_serve_until_a_name_is_assigned() -> None:
+    root = parse("b = a*2; a = 3; a + b", {"a": 1})
+    assert root.data == 5.0
+
+
+def test_assignment_wins_over_values() -> None:
+    assert parse("a = 5; a*2", {"a": 1}).data == 10.0
+
+
+def test_statements_can_end_with_semicolons_and_blank_lines() -> None:
+    assert parse("a = 1;\n\n b = 2 ; \n a + b ;\n\n").data == 3.0
+
+
+def test_line_endings_crlf_and_cr() -> None:
+    assert parse("a = 1\r\nb = 2\r\na + b").data == 3.0
+    assert parse("a = 1\rb = 2\ra * b").data == 2.0
+
+
+def test_tokenize_reports_lines_and_columns() -> None:
+    assert list(tokenize("a = 2.5\n  tanh(a)")) == [
+        Token("NAME", "a", 1, 1),
+        Token("OP", "=", 1, 3),
+        Token("NUMBER", "2.5", 1, 5),
+        Token("NEWLINE", "\n", 1, 8),
+        Token("NAME", "tanh", 2, 3),
+        Token("OP", "(", 2, 7),
+        Token("NAME", "a", 2, 8),
+        Token("OP", ")", 2, 9),
+        Token("END", "", 2, 10),
+    ]
+
+
+def test_parse_does_not_run_backward() -> None:
+    root = parse("a*b", VALUES)
+    assert all(node.grad == 0 for node in topological_order(root))
+
+
+# --- the lecture's programs -----------------------------------------------------------
+
+LECTURE = """\
+# the lecture's example, one name per line
+a = 2.0
+b = -3.0
+c = 10
+f = -2
+e = a*b
+d = e + c
+L = d * f
+"""
+
+NEURON = """\
+# inputs x1, x2; weights w1, w2; bias b
+x1 = 2.0
+x2 = 0.0
+w1 = -3.0
+w2 = 1.0
+b = 6.8813735870195432
+x1w1 = x1*w1
+x2w2 = x2*w2
+x1w1x2w2 = x1w1 + x2w2
+n = x1w1x2w2 + b
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        LECTURE,
+        "a = 2; b = -3; c = 10; f = -2; L = (a*b + c)*f",
+        "a = 2.0\nb = -3.0\nc = 10\nf = -2\nL = (a*b + c)*f",
+    ],
+)
+def test_lecture_example_reproduces_its_numbers(source: str) -> None:
+    L = parse(source)
+    assert L.label == "L"
+    assert L.data == -8.0
+    L.backward()
+    grads = {name: node.grad for name, node in by_label(L).items()}
+    assert grads["a"] == 6.0 and grads["b"] == -4.0 and grads["c"] == -2.0 and grads["f"] == 4.0
+    assert grads["L"] == 1
+
+
+def test_lecture_example_with_values_given_separately() -> None:
+    L = parse("(a*b+c)*f", {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0})
+    L.backward()
+    grads = {name: node.grad for name, node in by_label(L).items()}
+    assert (L.data, grads) == (-8.0, {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0})
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "o = tanh(n)",
+        "e = exp(2*n)\no = (e - 1)/(e + 1)",  # tanh written out, as in the lecture
+    ],
+)
+def test_lecture_neuron_reproduces_its_numbers(output: str) -> None:
+    o = parse(NEURON + output)
+    assert o.label == "o"
+    assert o.data == pytest.approx(0.7071, abs=1e-4)
+    o.backward()
+    nodes = by_label(o)
+    grads = {name: nodes[name].grad for name in ["x1", "x2", "w1", "w2", "b", "n"]}
+    expected = {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5, "n": 0.5}
+    assert grads == pytest.approx(expected, abs=1e-6)
+
+
+def test_lecture_a_used_twice_accumulates_its_grad() -> None:
+    b = parse("a = 3.0\nb = a + a")
+    b.backward()
+    assert by_label(b)["a"].grad == 2.0
+    f = parse("a = -2.0\nb = 3.0\nd = a*b\ne = a + b\nf = d*e")
+    f.backward()
+    assert (by_label(f)["a"].grad, by_label(f)["b"].grad) == (-3.0, -8.0)
+
+
+# --- errors ---------------------------------------------------------------------------
+
+ERRORS = [
+    # empty programs
+    ("", 1, 1, "no expression"),
+    ("# only a comment\n\n", 1, 1, "no expression"),
+    (" ;; \n ; ", 1, 1, "no expression"),
+    # operators and parentheses
+    ("a +", 1, 3, "'+' needs something on its right"),
+    ("a = 2\nb = a *\n", 2, 7, "'*' needs something on its right"),
+    ("(a+)", 1, 3, "'+' needs something on its right"),
+    ("a * * b", 1, 5, "'*' needs something on its right"),
+    ("*a", 1, 1, "'*' needs something on its left"),
+    ("a = ** 2", 1, 5, "'**' needs something on its left"),
+    ("(a+b", 1, 1, "'(' is never closed"),
+    ("x = 2 * (a + (b", 1, 14, "'(' is never closed"),
+    ("tanh(a", 1, 5, "'(' is never closed"),
+    ("(a\nb = 2", 1, 1, "'(' is never closed"),
+    ("(a; b)", 1, 1, "'(' is never closed"),
+    ("a)", 1, 2, "')' has no matching '('"),
+    ("a + )", 1, 3, "'+' needs something on its right"),
+    (")", 1, 1, "')' has no matching '('"),
+    ("()", 1, 1, "empty parentheses"),
+    ("a b", 1, 3, "expected an operator (+ - * / **) between 'a' and 'b'"),
+    ("a\t2", 1, 3, "between 'a' and '2'"),
+    ("(a)(b)", 1, 4, "between ')' and '('"),
+    ("2(3)", 1, 2, "to multiply, write 2*(...)"),
+    ("2x", 1, 2, "a number can't be followed directly by a name; did you mean 2*x?"),
+    ("3 * 2ab", 1, 6, "did you mean 2*ab?"),
+    ("2 x", 1, 3, "expected an operator"),
+    ("1e", 1, 2, "'1e' is not a complete number"),
+    ("1e+", 1, 2, "'1e' is not a complete number"),
+    ("1.2.3", 1, 4, "only one decimal point"),
+    ("1_000", 1, 2, "numbers can't contain '_'"),
+    ("a == b", 1, 3, "'==' compares"),
+    ("a // b", 1, 3, "floor division"),
+    ("a ^ 2", 1, 3, "write a**b"),
+    ("a % 2", 1, 3, "remainder"),
+    ("a < b", 1, 3, "comparisons"),
+    ("a = b = 2", 1, 7, "'=' can only follow a single name"),
+    ("(a) = 2", 1, 5, "'=' can only follow a single name"),
+    ("2 = a", 1, 3, "'=' can only follow a single name"),
+    ("= 2", 1, 1, "'=' needs a single name on its left"),
+    ("a = ", 1, 3, "nothing after '='"),
+    ("a = = 2", 1, 3, "nothing after '='"),
+    ("a = 2\nb =\nb", 2, 3, "nothing after '='"),
+    ("a, b", 1, 2, "','"),
+    ("exp(a, b)", 1, 6, "exp() takes exactly one argument"),
+    ("tanh()", 1, 6, "tanh() needs one argument"),
+    # functions and names
+    ("sin(a)", 1, 1, "unknown function 'sin'; the functions are tanh, exp, log, relu, sigmoid"),
+    ("Tanh(a)", 1, 1, "did you mean 'tanh'?"),
+    ("tanh", 1, 1, "'tanh' is a function: call it like tanh(x)"),
+    ("tanh a", 1, 1, "'tanh' is a function"),
+    ("tanh = 2", 1, 1, "'tanh' is a function; choose another name"),
+    ("a(3)", 1, 1, "unknown function 'a'"),
+    ("a = 2\na(3)", 2, 2, "'a' is a variable, not a function; to multiply, write a*(...)"),
+    ("q", 1, 1, "'q' has no value; assign it first, like q = 1.0"),
+    ("q + r*q + s\n", 1, 1, "3 names have no value: 'q' (line 1, column 1), 'r' (line 1, column 5), 's'"),
+    ("rate = 1\n2*rte", 2, 3, "'rte' has no value (did you mean 'rate'?)"),
+    ("p = q; q = 2; p", 1, 5, "'q' is used before it gets a value (it is assigned on line 1)"),
+    ("__import__('os')", 1, 1, "names can't start with '__'"),
+    ("__class__", 1, 1, "names can't start with '__'"),
+    ("lambda: 1", 1, 1, "'lambda' is a Python keyword"),
+    ("import os", 1, 1, "'import' is a Python keyword"),
+    ("x = 1\nif x", 2, 1, "'if' is a Python keyword"),
+    ("None = 2", 1, 1, "'None' is a Python keyword"),
+    # characters that are not part of the language
+    ("a.b", 1, 2, "attribute access"),
+    ("math.tanh(a)", 1, 5, "attribute access"),
+    ("(a).data", 1, 4, "attribute access"),
+    ("a + .", 1, 5, "a '.' must be part of a number"),
+    ("'a'", 1, 1, "strings are not part of the language"),
+    ('a + "b"', 1, 5, "strings are not part of the language"),
+    ("a[0]", 1, 2, "square brackets"),
+    ("{}", 1, 1, "curly braces"),
+    ("lambda_ = 1; f = lambda_ : 2", 1, 26, "':' is not part of the language"),
+    ("a \\\n + b", 1, 3, "'\\' is not part of the language"),
+    ("a @ b", 1, 3, "'@'"),
+    ("a + b!", 1, 6, "'!'"),
+    ("x−1", 1, 2, "'−' (U+2212 MINUS SIGN) is not ASCII '-'; did you mean '-'?"),
+    ("x – 1", 1, 3, "(U+2013 EN DASH) is not ASCII '-'"),
+    ("a × b", 1, 3, "'×' (U+00D7 MULTIPLICATION SIGN) is not ASCII '*'; did you mean '*'?"),
+    ("a·b", 1, 2, "did you mean '*'?"),
+    ("a ÷ b", 1, 3, "'÷' (U+00F7 DIVISION SIGN) is not ASCII '/'"),
+    ("a ＋ b", 1, 3, "(U+FF0B FULLWIDTH PLUS SIGN) is not ASCII '+'"),
+    ("１ + a", 1, 1, "(U+FF11 FULLWIDTH DIGIT ONE) is not ASCII '1'"),
+    ("（a）", 1, 1, "FULLWIDTH LEFT PARENTHESIS"),
+    ("а = 2", 1, 1, "'а' (U+0430 CYRILLIC SMALL LETTER A) is not ASCII 'a'; did you mean 'a'?"),
+    ("xо = 2", 1, 2, "U+043E CYRILLIC SMALL LETTER O"),
+    ("Α*2", 1, 1, "GREEK CAPITAL LETTER ALPHA) is not ASCII 'A'"),
+    ("a²", 1, 2, "'²' (U+00B2 SUPERSCRIPT TWO) is not ASCII; for a power write **2"),
+    ("λ = 2", 1, 1, "'λ' (U+03BB GREEK SMALL LETTER LAMDA) is not an ASCII letter"),
+    ("café = 2", 1, 4, "LATIN SMALL LETTER E WITH ACUTE"),
+    ("a + ٣", 1, 5, "ARABIC-INDIC DIGIT THREE"),
+    ("a = ‘b’", 1, 5, "is a quote; strings are not part of the language"),
+    ("a\u00a0+ b", 1, 2, "U+00A0 NO-BREAK SPACE is an unusual space"),
+    ("a\u200b+ b", 1, 2, "U+200B ZERO WIDTH SPACE"),
+    ("\ufeffa", 1, 1, "U+FEFF"),
+    ("a\x00", 1, 2, "control character U+0000 NUL"),
+    ("a = 1\n\x1b[31mb", 2, 1, "U+001B ESCAPE"),
+    ("a\x0cb", 1, 2, "FORM FEED"),
+    ("a\x7f", 1, 2, "DELETE"),
+    ("\ud800", 1, 1, "U+D800"),
+    ("€", 1, 1, "'€' (U+20AC EURO SIGN) is not part of the language"),
+    # positions across line endings and tabs (a tab is one column)
+    ("a = 1\r\nb = 2\r\nc +", 3, 3, "'+' needs something on its right"),
+    ("a = 1\rb +", 2, 3, "'+' needs something on its right"),
+    ("\ta +", 1, 4, "'+' needs something on its right"),
+    ("a = 1 # ok\n\n\t b ^ 2", 3, 5, "'^'"),
+    # arithmetic the engine can't do, at the failing operator or function
+    ("9**9**9", 1, 2, "9 ** 3.8742e+08 is too large for a float"),
+    ("exp(1000)", 1, 1, "exp(1000) is too large for a float"),
+    ("x = 1e200\ny = x*x", 2, 6, "1e+200 * 1e+200 is too large"),
+    ("1e308 + 1e308", 1, 7, "is too large"),
+    ("log(0)", 1, 1, "log(0) is undefined: log needs a number greater than 0"),
+    ("a = 1\nb = 2 + log(-a)", 2, 9, "log(-1) is undefined"),
+    ("z = 0\n1/z", 2, 2, "division by zero: 1 / 0"),
+    ("3 / (1 - 1)", 1, 3, "division by zero: 3 / 0"),
+    ("0**-1", 1, 2, "0 ** -1 divides by zero"),
+    ("(-8)**(1/3)", 1, 5, "(-8) ** 0.333333 has no real value: a negative number to a fractional power"),
+    ("z = 0; z**0.5", 1, 9, "0 ** 0.5 has a value, but its slope there is not a finite number"),
+    ("z = -2; z**(1+1)", 1, 10, "needs log(-2), which has no real value"),
+    # literal limits
+    ("1e999", 1, 1, "the number 1e999 is too large"),
+    ("a = -1e999", 1, 6, "the number 1e999 is too large"),
+    ("1" * (MAX_LITERAL_CHARS + 1), 1, 1, f"longer than {MAX_LITERAL_CHARS} characters"),
+    ("v" * (MAX_NAME_CHARS + 1) + " = 1", 1, 1, f"longer than {MAX_NAME_CHARS} characters"),
+]
+
+
+@pytest.mark.parametrize(("source", "line", "column", "fragment"), ERRORS)
+def test_parse_errors_say_what_and_where(source: str, line: int, column: int, fragment: str) -> None:
+    with pytest.raises(ExprError) as caught:
+        parse(source)
+    error = caught.value
+    assert fragment in error.message
+    assert (error.line, error.column) == (line, column), error.message
+
+
+def test_errors_come_in_the_order_of_the_text() -> None:
+    with pytest.raises(ExprError) as caught:
+        parse("a b €")
+    assert caught.value.column == 3
+    with pytest.raises(ExprError) as caught:
+        parse("a €")
+    assert "EURO SIGN" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"a": float("nan")}, "(nan) is not a finite number"),
+        ({"a": float("inf")}, "(inf) is not a finite number"),
+        ({"a": "2"}, "('2') is not a finite number"),
+        ({"a": True}, "(True) is not a finite number"),
+        ({"a": None}, "(None) is not a finite number"),
+    ],
+)
+def test_bad_values_are_reported_where_first_used(values: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ExprError) as caught:
+        parse("b = 1\nb + a", values)  # type: ignore[arg-type]
+    assert fragment in caught.value.message
+    assert (caught.value.line, caught.value.column) == (2, 5)
+
+
+def test_parse_needs_a_string() -> None:
+    with pytest.raises(TypeError):
+        parse(b"a + b")  # type: ignore[arg-type]
+
+
+# --- limits ---------------------------------------------------------------------------
+
+
+def test_source_limit() -> None:
+    parse("1" + " " * (MAX_SOURCE_CHARS - 1))
+    with pytest.raises(ExprError) as caught:
+        parse("a = 1\n" * 2000)
+    assert f"the limit is {MAX_SOURCE_CHARS:,}" in caught.value.message
+    assert (caught.value.line, caught.value.column) == (MAX_SOURCE_CHARS // 6 + 1, MAX_SOURCE_CHARS % 6 + 1)
+
+
+def test_ten_thousand_open_parens_hit_the_depth_limit() -> None:
+    with pytest.raises(ExprError) as caught:
+        parse("(" * 10_000)
+    assert "nested too deeply" in caught.value.message
+    assert (caught.value.line, caught.value.column) == (1, MAX_DEPTH + 1)
+    with pytest.raises(ExprError) as caught:
+        parse("(" * (MAX_SOURCE_CHARS + 1))  # the source limit speaks first
+    assert "the limit is" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "-" * 5000 + "a",
+        "+" * 5000 + "a",
+        "a" + "**a" * 2000,
+        "tanh(" * 1000 + "a" + ")" * 1000,
+        "(a+(" * 1000 + "a" + "))" * 1000,
+        "-(" * 3000 + "a" + ")" * 3000,
+    ],
+)
+def test_deep_nesting_is_an_expr_error_not_a_recursion_error(source: str) -> None:
+    with pytest.raises(ExprError) as caught:
+        parse(source, {"a": 0.5})
+    assert "nested too deeply" in caught.value.message
+
+
+def test_nesting_just_under_the_limit_parses() -> None:
+    assert parse("(" * (MAX_DEPTH - 1) + "a" + ")" * (MAX_DEPTH - 1), {"a": 2}).data == 2.0
+    assert parse("-" * (MAX_DEPTH - 1) + "2").data == -2.0  # a literal: signs fold into it
+    assert parse("tanh(" * (MAX_DEPTH - 1) + "1" + ")" * (MAX_DEPTH - 1)).data > 0
+    with pytest.raises(ExprError, match="nested too deeply"):
+        parse("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH, {"a": 2})
+
+
+def test_worst_nesting_fits_under_a_deep_caller_stack() -> None:
+    # each level costs at most two frames; parse from 300 frames down
+    def call_from(depth: int) -> float:
+        if depth:
+            return call_from(depth - 1)
+        return parse("tanh(-" * 99 + "a" + ")" * 99, {"a": 0.5}).data
+
+    assert call_from(300) != 0
+
+
+def test_a_five_thousand_term_chain_builds_without_recursion() -> None:
+    root = parse("+".join(["a"] * 5000), {"a": 1.0})
+    assert root.data == 5000.0
+    root.backward()
+    assert by_label(root)["a"].grad == 5000.0
+
+
+def test_node_limit() -> None:
+    parse("+".join(["1"] * (MAX_NODES // 2)))  # n leaves and n - 1 sums
+    with pytest.raises(ExprError) as caught:
+        parse("+".join(["1"] * (MAX_NODES // 2 + 1)))
+    error = caught.value
+    assert f"more than {MAX_NODES:,} nodes" in error.message
+    # the 5,001st node: the last '+' (the leaves and sums alternate in postfix order)
+    assert (error.line, error.column) == (1, 2 * (MAX_NODES // 2 + 1) - 2)
+
+
+def test_node_limit_counts_every_statement() -> None:
+    line = "+".join(["1"] * 10)  # 19 nodes
+    with pytest.raises(ExprError) as caught:
+        parse("\n".join([line] * 300))
+    # node 5,001 is the fourth of line 264: in postfix order 1 1 + 1, the third '1'
+    assert (caught.value.line, caught.value.column) == (MAX_NODES // 19 + 1, 5)
+    assert "nodes" in caught.value.message
+
+
+# --- the error object -----------------------------------------------------------------
+
+
+def test_str_shows_the_line_and_a_caret_under_the_column() -> None:
+    with pytest.raises(ExprError) as caught:
+        parse("a = 2\nb = a +* 3")
+    text = str(caught.value)
+    lines = text.splitlines()
+    assert lines[0] == "'+' needs something on its right, not '*' (line 2, column 8)"
+    assert lines[1].strip() == "b = a +* 3"
+    assert lines[2].index("^") == lines[1].index("*")
+
+
+def test_caret_keeps_tabs_so_it_lines_up() -> None:
+    with pytest.raises(ExprError) as caught:
+        parse("\t\ta ^ 2")
+    source_line, caret = str(caught.value).splitlines()[1:]
+    assert caret.expandtabs(8).index("^") == source_line.expandtabs(8).index("^")
+
+
+def test_caret_on_a_long_line_shows_the_part_around_the_column() -> None:
+    source = "a = " + "1 + " * 2000 + "$"
+    with pytest.raises(ExprError) as caught:
+        parse(source)
+    source_line, caret = str(caught.value).splitlines()[1:]
+    assert len(source_line) < 100
+    assert source_line[caret.index("^")] == "$"
+
+
+def test_str_replaces_unprintable_characters() -> None:
+    with pytest.raises(ExprError) as caught:
+        parse("a\x00b")
+    source_line, caret = str(caught.value).splitlines()[1:]
+    assert "\x00" not in source_line
+    assert caret.index("^") == source_line.index("a") + 1
+
+
+def test_expr_error_fields_and_pickling() -> None:
+    error = ExprError("bad", 3, 4, "x y z")
+    assert (error.message, error.line, error.column) == ("bad", 3, 4)
+    assert isinstance(error, ValueError)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.message, copy.line, copy.column, str(copy)) == ("bad", 3, 4, str(error))
+    assert str(ExprError("bad", 1, 1)) == "bad (line 1, column 1)"
