@@ -6,7 +6,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .errors import validation_error
 from .middleware import BodySizeLimit
-from .routes import graph, health, pages
+from .routes import graph, health, pages, train
 from .settings import STATIC_DIR, get_settings
 
 app = FastAPI(
@@ -20,3 +20,4 @@ app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)
 app.include_router(pages.router)
 app.include_router(graph.router)
+app.include_router(train.router)

@@ -1,0 +1,220 @@
+"""The training API: presets, stateless steps, and a live stream of steps (server-sent events).
+
+The server keeps nothing: every request carries the whole run (a ``TrainState``) and gets the
+next one back, so any worker can serve any step. The contract is notes/train-api.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import ValidationError
+
+from engine.datasets import INPUTS
+from engine.train import PRESETS, Run, TrainError, boundary, parameter_count, predictions, preset_state
+
+from ..settings import get_settings
+from ..train_schemas import (
+    InitRequest,
+    InitResponse,
+    PresetOut,
+    PresetsResponse,
+    StepRequest,
+    StepResponse,
+    StreamRequest,
+    TrainConfig,
+    TrainState,
+)
+
+router = APIRouter(prefix="/api/train", tags=["train"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"description": "The request body is over the size limit."},
+    422: {"description": "A field is invalid; `loc` names it (also for weights that do not fit the layers)."},
+}
+
+
+def _invalid(loc: tuple[Any, ...], message: str) -> RequestValidationError:
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message}])
+
+
+def _run(state: TrainState, loc: tuple[Any, ...] = ("body", "state")) -> Run:
+    """The state unpacked for stepping, or a 422 naming the field that does not fit."""
+    config = state.config
+    count = parameter_count(INPUTS[config.dataset.name], config.layers)
+    limit = get_settings().train_max_parameters
+    if count > limit:
+        raise _invalid(
+            (*loc, "config", "layers"), f"the model would have {count} parameters; the limit is {limit}"
+        )
+    try:
+        return Run(state.model_dump())
+    except TrainError as error:
+        raise _invalid((*loc, *error.loc), error.message) from None
+
+
+def _check_grid(run: Run, grid: int | None, loc: tuple[Any, ...]) -> None:
+    if grid is not None and run.nin != 2:
+        name = run.config["dataset"]["name"]
+        raise _invalid(loc, f"the decision boundary needs a dataset with 2 inputs; {name!r} has {run.nin}")
+
+
+def _answer(
+    run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool
+) -> dict[str, Any]:
+    return {
+        "state": run.to_state(get_settings().train_max_history),
+        "metrics": metrics,
+        "stopped": run.stopped,
+        "boundary": boundary(run, grid) if grid is not None else None,
+        "predictions": predictions(run) if with_predictions else None,
+    }
+
+
+@cache
+def _presets() -> PresetsResponse:
+    return PresetsResponse(
+        presets=[
+            PresetOut(
+                name=name, title=p.title, description=p.description, steps=p.steps, state=preset_state(name)
+            )
+            for name, p in PRESETS.items()
+        ]
+    )
+
+
+@router.get("/presets", response_model=PresetsResponse)
+def get_presets() -> PresetsResponse:
+    """Runs that reproduce the sources (micrograd's demo, the lecture) and show what goes wrong."""
+    return _presets()
+
+
+@router.post("/init", response_model=InitResponse, responses=ERRORS)
+def post_init(request: InitRequest) -> dict[str, Any]:
+    """A run at step 0 for a config: micrograd's initial weights under ``config.seed``."""
+    run = _run(TrainState(config=request.config), loc=("body",))
+    return {"state": run.to_state(get_settings().train_max_history)}
+
+
+@router.post("/step", response_model=StepResponse, responses=ERRORS)
+def post_step(request: StepRequest) -> dict[str, Any]:
+    """Run ``steps`` training steps on the state and return the next state, one metric per step
+    (measured on the step's forward pass, before its update), and optionally the decision
+    boundary and every sample's score under the new weights."""
+    run = _run(request.state)
+    _check_grid(run, request.grid, ("body", "grid"))
+    settings = get_settings()
+    metrics = run.train(request.steps, settings.train_max_abs_weight)
+    run.history = run.history + metrics
+    return _answer(run, metrics, request.grid, request.predictions)
+
+
+def _events(
+    run: Run, steps: int, every: int, grid: int | None, with_predictions: bool, interval_ms: int
+) -> Iterator[ServerSentEvent]:
+    """Train ``steps`` steps, an event every ``every`` steps, then a "done" event saying why it ended."""
+    settings = get_settings()
+    deadline = time.monotonic() + settings.train_max_stream_seconds
+    remaining, reason, first = steps, "finished", True
+    while remaining > 0:
+        metrics = run.train(min(every, remaining), settings.train_max_abs_weight)
+        run.history = run.history + metrics
+        remaining -= len(metrics)
+        payload = _answer(run, metrics, grid, with_predictions)
+        yield ServerSentEvent(data=payload, event="step", id=str(run.step), retry=1000 if first else None)
+        first = False
+        if run.stopped is not None:
+            reason = "diverged"
+            break
+        if remaining > 0 and time.monotonic() > deadline:
+            reason = "time limit"
+            break
+        if remaining > 0 and interval_ms:
+            time.sleep(interval_ms / 1000)
+    yield ServerSentEvent(data={"step": run.step, "reason": reason, "stopped": run.stopped}, event="done")
+
+
+def _stream_run(request: StreamRequest) -> tuple[StreamRequest, Run]:
+    # a dependency, so that a bad state is a 422 before the stream starts
+    run = _run(request.state)
+    _check_grid(run, request.grid, ("body", "grid"))
+    return request, run
+
+
+STREAM_DOC = {
+    200: {"description": "`event: step` per `every` steps (data: a /step response), then `event: done`."}
+}
+
+
+@router.post("/stream", response_class=EventSourceResponse, responses={**STREAM_DOC, **ERRORS})
+def post_stream(
+    prepared: Annotated[tuple[StreamRequest, Run], Depends(_stream_run)],
+) -> Iterator[ServerSentEvent]:
+    """Train live: the same steps as /step, streamed. To resume after a dropped connection,
+    POST again with the last state received."""
+    request, run = prepared
+    yield from _events(
+        run, request.steps, request.every, request.grid, request.predictions, request.interval_ms
+    )
+
+
+def _get_stream_run(
+    preset: Annotated[str | None, Query(description="A preset's name (or give config).")] = None,
+    config: Annotated[str | None, Query(description="A config as JSON (see /init).")] = None,
+    until: Annotated[
+        int, Query(ge=1, le=get_settings().train_max_stream_steps, description="Last step.")
+    ] = 100,
+    every: Annotated[int, Query(ge=1, le=get_settings().train_max_steps_per_request)] = 1,
+    grid: Annotated[int | None, Query(ge=2, le=get_settings().train_max_grid)] = None,
+    with_predictions: Annotated[bool, Query(alias="predictions")] = False,
+    interval_ms: Annotated[int, Query(ge=0, le=1000)] = 0,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> tuple[Run, int, dict[str, Any]]:
+    if (preset is None) == (config is None):
+        raise _invalid(("query", "preset"), "give exactly one of preset and config")
+    if preset is not None:
+        if preset not in PRESETS:
+            raise _invalid(("query", "preset"), f"unknown preset {preset!r}; one of {', '.join(PRESETS)}")
+        state = TrainState.model_validate(preset_state(preset))
+    else:
+        try:
+            state = TrainState(config=TrainConfig.model_validate_json(config or ""))
+        except ValidationError as error:
+            errors = error.errors(include_url=False, include_context=False)
+            raise RequestValidationError(
+                [{**e, "loc": ("query", "config", *e["loc"])} for e in errors]
+            ) from None
+    start = 0
+    if last_event_id is not None:
+        if not last_event_id.isdigit() or int(last_event_id) > until:
+            raise _invalid(("header", "Last-Event-ID"), f"expected a step number from 0 to {until}")
+        start = int(last_event_id)
+    run = _run(state, loc=("query", "config"))
+    _check_grid(run, grid, ("query", "grid"))
+    # runs are deterministic: redo the steps the client already has
+    run.history = run.history + run.train(start, get_settings().train_max_abs_weight)
+    options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}
+    return run, until - run.step, options
+
+
+@router.get("/stream", response_class=EventSourceResponse, responses={**STREAM_DOC, **ERRORS})
+def get_stream(
+    prepared: Annotated[tuple[Run, int, dict[str, Any]], Depends(_get_stream_run)],
+) -> Iterator[ServerSentEvent]:
+    """Train a preset or a config live from step 0 up to step ``until``, for EventSource. On a
+    reconnection the browser sends ``Last-Event-ID`` (the last step it got) and the stream
+    continues from there: the server recomputes the run up to that step, as every run is
+    deterministic. Close the EventSource on the "done" event, or it reconnects."""
+    run, steps, options = prepared
+    if steps <= 0:
+        yield ServerSentEvent(
+            data={"step": run.step, "reason": "finished", "stopped": run.stopped}, event="done"
+        )
+        return
+    yield from _events(run, steps, **options)

@@ -1,0 +1,185 @@
+"""Request and response models of the training API (the shapes in notes/train-api.md).
+
+Field-level checks (types, ranges, named limits from ``Settings``) live here; checks that
+relate fields to each other (weights against layer sizes, batch size against the dataset)
+live in ``engine.train`` and come back as 422 errors with the same ``loc`` shape.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, Strict
+
+from engine.datasets import DATASETS
+from engine.train import DEFAULT_CONFIG
+
+from .settings import get_settings
+
+LIMITS = get_settings()
+OPT = DEFAULT_CONFIG["optimizer"]
+DATA = DEFAULT_CONFIG["dataset"]
+
+# a JSON number (not a string, not a bool), finite
+Number = Annotated[FiniteFloat, Strict()]
+Count = Annotated[int, Strict()]
+DatasetName = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
+MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds below 2**32
+
+
+class Model(BaseModel):
+    # unknown fields are errors: a typo such as "lr_ned" is reported, not silently ignored
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatasetConfig(Model):
+    name: DatasetName = Field(default=DATA["name"], description="'lecture' has 3 inputs, the others 2.")
+    n_samples: Count = Field(
+        default=DATA["n_samples"], ge=2, le=LIMITS.train_max_samples, description="Ignored by 'lecture' (4)."
+    )
+    noise: Number = Field(
+        default=DATA["noise"], ge=0, le=LIMITS.train_max_noise, description="Std of the gaussian noise."
+    )
+    seed: Count = Field(default=DATA["seed"], ge=0, le=MAX_SEED)
+
+
+class OptimizerConfig(Model):
+    name: Literal["sgd", "adam"] = OPT["name"]
+    lr: Number = Field(
+        default=OPT["lr"], gt=0, le=LIMITS.train_max_lr, description="Learning rate at step 0."
+    )
+    schedule: Literal["constant", "linear"] = Field(
+        default=OPT["schedule"], description="linear: lr - (lr - lr_end) * min(k, decay_steps) / decay_steps."
+    )
+    lr_end: Number = Field(default=OPT["lr_end"], ge=0, le=LIMITS.train_max_lr)
+    decay_steps: Count = Field(default=OPT["decay_steps"], ge=1, le=10**9)
+    beta1: Number = Field(default=OPT["beta1"], ge=0, lt=1)
+    beta2: Number = Field(default=OPT["beta2"], ge=0, lt=1)
+    eps: Number = Field(default=OPT["eps"], gt=0, le=1)
+
+
+class TrainConfig(Model):
+    dataset: DatasetConfig = Field(default_factory=DatasetConfig)
+    layers: list[Annotated[Count, Field(ge=1, le=LIMITS.train_max_width)]] = Field(
+        default=DEFAULT_CONFIG["layers"],
+        min_length=1,
+        max_length=LIMITS.train_max_layers,
+        description="Neurons per layer as micrograd's MLP(nin, nouts); the last must be 1 (the score).",
+    )
+    activation: Literal["relu", "tanh", "sigmoid"] = DEFAULT_CONFIG["activation"]
+    loss: Literal["svm", "mse", "bce"] = DEFAULT_CONFIG["loss"]
+    reduction: Literal["mean", "sum"] = DEFAULT_CONFIG["reduction"]
+    l2: Number = Field(default=DEFAULT_CONFIG["l2"], ge=0, le=LIMITS.train_max_l2)
+    optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
+    batch_size: Count | None = Field(
+        default=None, ge=1, le=LIMITS.train_max_samples, description="null: full batch."
+    )
+    seed: Count = Field(
+        default=DEFAULT_CONFIG["seed"], ge=0, le=MAX_SEED, description="Init and minibatches."
+    )
+    forget_zero_grad: bool = Field(default=False, description="Teaching toggle: grads pile up across steps.")
+
+
+class Neuron(Model):
+    w: list[Number] = Field(max_length=LIMITS.train_max_width)
+    b: Number
+
+
+class LayerWeights(Model):
+    neurons: list[Neuron] = Field(max_length=LIMITS.train_max_width)
+
+
+class Weights(Model):
+    layers: list[LayerWeights] = Field(max_length=LIMITS.train_max_layers)
+
+
+class AdamState(Model):
+    m: Weights
+    v: Weights
+
+
+class Metric(Model):
+    step: Count = Field(ge=0, description="The step's index k (0 for the first step).")
+    loss: Number = Field(description="Total loss (data + L2) on the step's batch, before its update.")
+    accuracy: Number = Field(ge=0, le=1, description="Fraction of the batch on the right side of 0.")
+
+
+class Stopped(Model):
+    step: Count = Field(ge=0, description="The step that was not applied.")
+    reason: str
+
+
+class TrainState(Model):
+    version: Literal[1] = 1
+    config: TrainConfig = Field(default_factory=TrainConfig)
+    step: Count = Field(default=0, ge=0, le=10**9, description="Steps done so far.")
+    weights: Weights | None = Field(default=None, description="null: initialise from config.seed.")
+    grads: Weights | None = Field(default=None, description="The grads the last step used.")
+    optimizer_state: AdamState | None = None
+    history: list[Metric] = Field(default_factory=list, max_length=LIMITS.train_max_history)
+    stopped: Stopped | None = Field(default=None, description="Why the last request stopped early.")
+
+
+class Boundary(BaseModel):
+    size: int
+    x_min: float
+    x_max: float
+    y_min: float
+    y_max: float
+    scores: list[list[float]] = Field(
+        description="scores[i][j]: the score at x = x_min + j*(x_max-x_min)/(size-1), y = y_min + i*(...)."
+    )
+
+
+class Predictions(BaseModel):
+    x: list[list[float]]
+    target: list[float]
+    score: list[float]
+
+
+Grid = Annotated[Count, Field(ge=2, le=LIMITS.train_max_grid)]
+
+
+class StepRequest(Model):
+    state: TrainState
+    steps: Count = Field(
+        default=1, ge=0, le=LIMITS.train_max_steps_per_request, description="0: evaluate only."
+    )
+    grid: Grid | None = Field(default=None, description="Add the decision boundary on a grid x grid raster.")
+    predictions: bool = Field(default=False, description="Add every sample with its score.")
+
+
+class StepResponse(BaseModel):
+    state: TrainState = Field(description="The state after the steps.")
+    metrics: list[Metric]
+    stopped: Stopped | None = None
+    boundary: Boundary | None = None
+    predictions: Predictions | None = None
+
+
+class InitRequest(Model):
+    config: TrainConfig = Field(default_factory=TrainConfig)
+
+
+class InitResponse(BaseModel):
+    state: TrainState
+
+
+class PresetOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    steps: int = Field(description="How many steps the preset is meant to run.")
+    state: TrainState
+
+
+class PresetsResponse(BaseModel):
+    presets: list[PresetOut]
+
+
+class StreamRequest(StepRequest):
+    steps: Count = Field(default=100, ge=1, le=LIMITS.train_max_stream_steps, description="Steps in total.")
+    every: Count = Field(
+        default=1, ge=1, le=LIMITS.train_max_steps_per_request, description="Steps per event."
+    )
+    interval_ms: Count = Field(default=0, ge=0, le=1000, description="Pause between events.")
