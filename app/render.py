@@ -66,6 +66,9 @@ class Theme(NamedTuple):
     op_fill: str
     font_size: int
     pen: float  # line width
+    padding: int = 5  # inside each cell of a value's record
+    line: int = 1  # border width of a value's record (the output's is one thicker)
+    bold_grad: bool = False
 
 
 # Okabe-Ito colours (safe for colour-blind viewers): blue #0072B2 / sky #56B4E9 for a positive
@@ -98,11 +101,14 @@ THEMES: dict[str, Theme] = {
         text="#000000",
         border="#000000",
         edge="#000000",
-        fills={"input": "#bfe6d6", "constant": "#dddddd", "intermediate": "#ffffff", "output": "#f5e67a"},
+        fills={"input": "#dcf1e8", "constant": "#e4e4e4", "intermediate": "#ffffff", "output": "#fbf0a0"},
         grad_colours={"pos": "#0072B2", "neg": "#D55E00", "zero": "#000000"},
         op_fill="#ffffff",
         font_size=20,
         pen=2.2,
+        padding=8,
+        line=2,
+        bold_grad=True,
     ),
 }
 
@@ -155,12 +161,16 @@ def _value_label(node: DrawnNode, theme: Theme) -> str:
     if node.label:
         cells.append(f'<TD><FONT FACE="{SANS}"><B>{_text(_short(node.label))}</B></FONT></TD>')
     cells.append(f"<TD>data {_text(number(node.data))}</TD>")
-    cells.append(f'<TD><FONT COLOR="{grad_colour}">grad {_text(number(node.grad))}</FONT></TD>')
+    grad = f"grad {_text(number(node.grad))}"
+    if theme.bold_grad:
+        grad = f"<B>{grad}</B>"
+    cells.append(f'<TD><FONT COLOR="{grad_colour}">{grad}</FONT></TD>')
     # a rule between cells, like a record's field separators
-    row = cells[0] + "".join(c.replace("<TD>", '<TD BORDER="1" SIDES="L">', 1) for c in cells[1:])
-    border = 2 if node.role == "output" else 1
+    rule = f'<TD BORDER="{theme.line}" SIDES="L">'
+    row = cells[0] + "".join(c.replace("<TD>", rule, 1) for c in cells[1:])
+    border = theme.line + 1 if node.role == "output" else theme.line
     return (
-        f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="5" '
+        f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{theme.padding}" '
         f'BGCOLOR="{fill}" COLOR="{theme.border}"><TR>{row}</TR></TABLE>>'
     )
 
