@@ -118,9 +118,17 @@ class Replay:
         output: Value | None = None,
     ) -> None:
         nodes = topological_order(root)
-        index = {id(n): i for i, n in enumerate(nodes)}
-        self.size = len(nodes)
         self.root = len(nodes) - 1
+        index = {id(n): i for i, n in enumerate(nodes)}
+        for leaf in [
+            *inputs,
+            *params,
+            *([target] if target is not None else []),
+        ]:  # leaves the root does not use still get a row (and grad 0)
+            if id(leaf) not in index:
+                index[id(leaf)] = len(nodes)
+                nodes.append(leaf)
+        self.size = len(nodes)
         self.output = index[id(output)] if output is not None else self.root
         self.input_slots = [index[id(v)] for v in inputs]
         self.param_slots = [index[id(v)] for v in params]
