@@ -83,16 +83,22 @@ def _show(x: float) -> str:
 
 def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Value:
     """Make the node ``op(*inputs)``: its value and local derivatives, both checked finite."""
-    rule = RULES["**k" if arg is not None else op]
-    xs = tuple(v.data for v in inputs) if arg is None else (inputs[0].data, arg)
+    if arg is not None:
+        rule, xs = RULES["**k"], (inputs[0].data, arg)
+    else:
+        rule = RULES[op]
+        xs = (inputs[0].data, inputs[1].data) if len(inputs) == 2 else (inputs[0].data,)
     try:
         out = rule.forward(*xs)
         local = rule.local(*xs, out)
     except (ArithmeticError, ValueError):  # overflow, division by zero, outside the domain
         raise MathError(op, xs) from None
     # x - x is 0 for a finite x and nan for inf or nan: one check, no function call
-    if out - out or any(d - d for d in local):
-        raise MathError(op, xs, "derivative" if out - out == 0 else "result")
+    if out - out:
+        raise MathError(op, xs)
+    for d in local:
+        if d - d:
+            raise MathError(op, xs, "derivative")
     node = Value(out, inputs, op if arg is None else f"**{_show(arg)}")
     node._local = local
     node._arg = arg
@@ -190,14 +196,20 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Value | tuple[Value]] = [root]
+    pop, push, visit, place = stack.pop, stack.append, visited.add, order.append
     while stack:
-        node = stack.pop()
-        if isinstance(node, tuple):  # all of this node's inputs are placed: place it
-            order.append(node[0])
+        node = pop()
+        if isinstance(node, tuple):  # all of this node's inputs are placed by now
+            place(node[0])
         elif node not in visited:
-            visited.add(node)
-            stack.append((node,))
-            stack.extend(reversed(node._prev))  # so that inputs are placed in order
+            visit(node)
+            if node._prev:
+                push((node,))
+                for child in reversed(node._prev):  # reversed, so that inputs are placed in order
+                    if child not in visited:
+                        push(child)
+            else:
+                place(node)
     return order
 
 
