@@ -98,6 +98,7 @@ class GraphService:
             )
             for node in nodes
         ]
+        self.renderer.check(described)
         return GraphResponse(
             nodes=described,
             output=ids[id(root)],
@@ -138,6 +139,7 @@ def get_service() -> GraphService:
         dot_command=settings.dot_command,
         timeout=settings.render_timeout_seconds,
         max_nodes=settings.max_render_nodes,
+        max_layout=settings.max_layout_size,
         max_processes=settings.max_dot_processes,
     )
     return GraphService(renderer, settings.max_checked_leaves, settings.svg_cache_size)

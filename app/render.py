@@ -209,6 +209,28 @@ def to_dot(nodes: Sequence[DrawnNode], theme_name: str = "light") -> str:
     return "\n".join(lines) + "\n"
 
 
+def layout_size(nodes: Sequence[DrawnNode]) -> int:
+    """About the size of the graph dot solves to place nodes (its time grows faster than this):
+    the DOT nodes plus twice the ranks all edges span. A value used far from where it is made
+    (``x`` in ``x + x*2 + x*3 + ...``) spans many ranks, so it costs far more than it looks.
+    Ranks as dot would pick them, roughly: operations as early as they can be, leaves as late."""
+    rank: dict[str, int] = {}
+    first_use: dict[str, int] = {}
+    for node in nodes:
+        if node.inputs:
+            op = max((rank[i] for i in node.inputs if i in rank), default=0) + 1
+            rank[node.id] = op + 1
+            for i in node.inputs:
+                first_use[i] = min(first_use.get(i, op), op)
+    size = span = 0
+    for node in nodes:
+        size += 2 if node.inputs else 1
+        if node.inputs:
+            op = rank[node.id] - 1
+            span += 1 + sum(op - rank.get(i, first_use[i] - 1) for i in node.inputs)
+    return size + 2 * span
+
+
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 _FONT = re.compile(r'font-family="([^"]*)"')
@@ -230,23 +252,37 @@ class Renderer:
         dot_command: str = "dot",
         timeout: float = 5.0,
         max_nodes: int = 400,
+        max_layout: int = 6000,
         max_processes: int = 2,
     ) -> None:
         self.dot_command = dot_command
         self.timeout = timeout
         self.max_nodes = max_nodes
+        self.max_layout = max_layout
         self.max_processes = max_processes
         self._slots = threading.BoundedSemaphore(max_processes)
 
     def check_size(self, count: int) -> None:
+        """The cheap check, on the number of values alone."""
         if count > self.max_nodes:
             raise GraphTooLarge(
                 f"the graph has {count} values; pictures are limited to {self.max_nodes} values "
                 "(try a smaller expression)"
             )
 
-    def svg(self, nodes: Sequence[DrawnNode], theme: str = "light") -> str:
+    def check(self, nodes: Sequence[DrawnNode]) -> None:
+        """Refuse, before layout, a graph dot would take too long to lay out."""
         self.check_size(len(nodes))
+        size = layout_size(nodes)
+        if size > self.max_layout:
+            raise GraphTooLarge(
+                f"the graph is too tangled to lay out in time (layout size {size}, limit "
+                f"{self.max_layout}): values used by operations far from where they are made draw "
+                "long edges; try a smaller expression"
+            )
+
+    def svg(self, nodes: Sequence[DrawnNode], theme: str = "light") -> str:
+        self.check(nodes)
         return self.run_dot(to_dot(nodes, theme))
 
     def run_dot(self, dot: str) -> str:

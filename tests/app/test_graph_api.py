@@ -323,3 +323,10 @@ def test_openapi_documents_the_graph_endpoints(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert "GraphResponse" in json.dumps(paths["/api/graph"]["post"]["responses"]["200"])
     assert "image/svg+xml" in paths["/api/graph.svg"]["get"]["responses"]["200"]["content"]
+
+
+def test_tangled_graph_is_422_with_a_message(client):
+    source = "x = 1.0\ny = x" + " + x*1.5" * 60  # 181 values, but x feeds every rank
+    response = client.post("/api/graph", json={"source": source})
+    assert response.status_code == 422
+    assert "too tangled to lay out in time" in response.json()["detail"]["message"]

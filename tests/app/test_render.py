@@ -13,6 +13,7 @@ from app.render import (
     RenderTimeout,
     RenderUnavailable,
     clean_svg,
+    layout_size,
     number,
     to_dot,
 )
@@ -196,3 +197,27 @@ def test_busy_slots_give_a_clear_error():
 def test_clean_svg_drops_prologue_and_comments():
     raw = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<!-- n0 -->\n<svg><g id="node&#45;n0"/></svg>'
     assert clean_svg(raw) == '<svg><g id="node-n0"/></svg>'
+
+
+def test_layout_size_grows_with_the_ranks_a_reused_value_spans():
+    def hub(k: int) -> list[GraphNode]:
+        x = Value(1.0, label="x")
+        y = x
+        for _ in range(k):
+            y = y + x * 1.5
+        return nodes_of(y)
+
+    small, double = layout_size(hub(20)), layout_size(hub(40))
+    assert len(hub(40)) < 2.1 * len(hub(20))
+    assert double > 3 * small  # the long edges from x grow quadratically
+    assert layout_size(nodes_of(lecture())) < 40
+
+
+def test_a_tangled_graph_is_refused_before_layout():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(60):
+        y = y + x * 1.5
+    renderer = Renderer(dot_command="/nonexistent/dot")  # would fail if dot were run
+    with pytest.raises(GraphTooLarge, match="too tangled to lay out in time"):
+        renderer.svg(nodes_of(y))
