@@ -195,7 +195,7 @@ def _get_stream_run(
         if not last_event_id.isdigit() or int(last_event_id) > until:
             raise _invalid(("header", "Last-Event-ID"), f"expected a step number from 0 to {until}")
         start = int(last_event_id)
-    run = _run(state, loc=("query", "config"))
+    run = _run(state, loc=("query",))
     _check_grid(run, grid, ("query", "grid"))
     # runs are deterministic: redo the steps the client already has
     run.history = run.history + run.train(start, get_settings().train_max_abs_weight)

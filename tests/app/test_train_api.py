@@ -1,0 +1,297 @@
+"""The training API: presets, stateless steps, server-sent events, and 422s that name the field."""
+
+import copy
+import json
+
+import pytest
+
+from app.settings import get_settings
+
+
+@pytest.fixture
+def demo(client):
+    response = client.get("/api/train/presets")
+    assert response.status_code == 200
+    return {p["name"]: p for p in response.json()["presets"]}["micrograd-demo"]["state"]
+
+
+def events(text):
+    """Parse an event stream into [(event, id, data)]."""
+    out = []
+    for block in text.strip().split("\n\n"):
+        fields = {}
+        for line in block.splitlines():
+            key, _, value = line.partition(": ")
+            fields[key] = value
+        out.append((fields.get("event"), fields.get("id"), json.loads(fields["data"])))
+    return out
+
+
+def test_presets_include_the_sources_with_step_zero_states(client):
+    response = client.get("/api/train/presets")
+    assert response.status_code == 200
+    presets = {p["name"]: p for p in response.json()["presets"]}
+    assert {"micrograd-demo", "lecture", "lr-too-high", "forget-zero-grad"} <= set(presets)
+    demo = presets["micrograd-demo"]
+    assert demo["steps"] == 100
+    assert demo["state"]["step"] == 0 and demo["state"]["config"]["layers"] == [16, 16, 1]
+    assert len(demo["state"]["weights"]["layers"][1]["neurons"]) == 16
+    assert presets["lecture"]["state"]["config"]["dataset"]["name"] == "lecture"
+    assert presets["forget-zero-grad"]["state"]["config"]["forget_zero_grad"] is True
+
+
+def test_step_returns_one_metric_per_step_measured_before_the_update(client, demo):
+    response = client.post("/api/train/step", json={"state": demo, "steps": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert [m["step"] for m in body["metrics"]] == [0, 1, 2]
+    assert body["metrics"][0] == {"step": 0, "loss": 0.8958441028683222, "accuracy": 0.5}
+    assert body["metrics"][1]["accuracy"] == 0.81
+    assert body["state"]["step"] == 3 and body["state"]["history"] == body["metrics"]
+    assert body["stopped"] is None and body["boundary"] is None and body["predictions"] is None
+
+
+def test_stepping_is_stateless_and_deterministic(client, demo):
+    demo = {**demo, "config": {**demo["config"], "batch_size": 20}}
+    once = client.post("/api/train/step", json={"state": demo, "steps": 4}).json()
+    again = client.post("/api/train/step", json={"state": demo, "steps": 4}).json()
+    assert once == again
+    half = client.post("/api/train/step", json={"state": demo, "steps": 2}).json()
+    rest = client.post("/api/train/step", json={"state": half["state"], "steps": 2}).json()
+    assert rest["state"] == once["state"]
+    assert half["metrics"] + rest["metrics"] == once["metrics"]
+
+
+def test_a_minimal_state_gets_the_defaults_and_micrograds_weights(client, demo):
+    response = client.post("/api/train/step", json={"state": {"config": {}}, "steps": 0})
+    assert response.status_code == 200
+    assert response.json()["state"] == demo
+    assert response.json()["metrics"] == []
+
+
+def test_init_builds_a_run_for_a_config(client):
+    response = client.post("/api/train/init", json={"config": {"layers": [4, 1], "dataset": {"name": "xor"}}})
+    assert response.status_code == 200
+    state = response.json()["state"]
+    assert [len(layer["neurons"]) for layer in state["weights"]["layers"]] == [4, 1]
+    assert state["config"]["dataset"] == {"name": "xor", "n_samples": 100, "noise": 0.1, "seed": 1337}
+
+
+def test_boundary_and_predictions_come_with_the_new_weights(client, demo):
+    response = client.post(
+        "/api/train/step", json={"state": demo, "steps": 1, "grid": 7, "predictions": True}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    grid = body["boundary"]
+    assert grid["size"] == 7 and len(grid["scores"]) == 7 and all(len(row) == 7 for row in grid["scores"])
+    assert grid["x_min"] < grid["x_max"] and grid["y_min"] < grid["y_max"]
+    predictions = body["predictions"]
+    assert len(predictions["x"]) == len(predictions["target"]) == len(predictions["score"]) == 100
+    assert set(predictions["target"]) == {-1.0, 1.0}
+    # the scores are the model's after the step: the same request with steps 0 on the new state agrees
+    again = client.post(
+        "/api/train/step", json={"state": body["state"], "steps": 0, "grid": 7, "predictions": True}
+    ).json()
+    assert again["predictions"] == predictions and again["boundary"] == grid
+
+
+def test_lecture_predictions_approach_the_targets(client):
+    presets = {p["name"]: p for p in client.get("/api/train/presets").json()["presets"]}
+    lecture = presets["lecture"]
+    response = client.post(
+        "/api/train/step", json={"state": lecture["state"], "steps": lecture["steps"], "predictions": True}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["predictions"]["target"] == [1.0, -1.0, -1.0, 1.0]
+    assert all(abs(s - t) < 0.1 for s, t in zip(body["predictions"]["score"], [1, -1, -1, 1], strict=True))
+    assert body["metrics"][-1]["loss"] < 0.01
+
+
+def test_a_diverging_run_is_a_200_that_says_where_it_stopped(client, demo):
+    state = copy.deepcopy(demo)
+    state["config"]["optimizer"] = {"lr": 100.0, "schedule": "constant"}
+    state["weights"]["layers"][0]["neurons"][0]["w"] = [9e5, -9e5]
+    response = client.post("/api/train/step", json={"state": state, "steps": 20, "grid": 4})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["stopped"]["step"] == len(body["metrics"]) == body["state"]["step"]
+    assert "weight" in body["stopped"]["reason"] and body["state"]["stopped"] == body["stopped"]
+
+
+def _bad(demo, path, value):
+    state = copy.deepcopy(demo)
+    target = state
+    for key in path[:-1]:
+        target = target[key]
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return state
+
+
+DELETE = object()
+W1 = ("weights", "layers", 1, "neurons")
+
+BAD_STATES = [
+    (("config", "layers"), [16, 16, 2], ("config", "layers", 2), "last layer"),
+    (("config", "layers"), [], ("config", "layers"), "at least 1"),
+    (("config", "layers"), [16, 0, 1], ("config", "layers", 1), "greater than or equal to 1"),
+    (("config", "layers"), [65, 1], ("config", "layers", 0), "less than or equal to 64"),
+    (("config", "layers"), [2, 2, 2, 2, 2, 2, 1], ("config", "layers"), "at most 6"),
+    (("config", "layers"), [64, 64, 1], ("config", "layers"), "the limit is 2000"),
+    (("config", "optimizer", "lr"), 0, ("config", "optimizer", "lr"), "greater than 0"),
+    (("config", "optimizer", "lr"), -1.5, ("config", "optimizer", "lr"), "greater than 0"),
+    (("config", "optimizer", "lr"), 1000, ("config", "optimizer", "lr"), "less than or equal to 100"),
+    (("config", "optimizer", "lr"), "fast", ("config", "optimizer", "lr"), "number"),
+    (("config", "optimizer", "name"), "rmsprop", ("config", "optimizer", "name"), "'sgd' or 'adam'"),
+    (("config", "optimizer", "lr_ned"), 0.1, ("config", "optimizer", "lr_ned"), "Extra inputs"),
+    (("config", "dataset", "name"), "swirl", ("config", "dataset", "name"), "moons"),
+    (
+        ("config", "dataset", "n_samples"),
+        5000,
+        ("config", "dataset", "n_samples"),
+        "less than or equal to 1000",
+    ),
+    (("config", "dataset", "noise"), -0.1, ("config", "dataset", "noise"), "greater than or equal to 0"),
+    (("config", "batch_size"), 101, ("config", "batch_size"), "1 to 100"),
+    (("config", "l2"), True, ("config", "l2"), "number"),
+    (("config", "activation"), "gelu", ("config", "activation"), "relu"),
+    (("config", "seed"), 2**40, ("config", "seed"), "less than or equal to"),
+    (("step",), -3, ("step",), "greater than or equal to 0"),
+    ((*W1, 3, "w"), [0.1] * 15, (*W1, 3, "w"), "expected 16 weights (layer 0 has 16 neurons), got 15"),
+    ((*W1, 3, "w"), [0.1] * 65, (*W1, 3, "w"), "at most 64"),
+    ((*W1, 3, "b"), "0", (*W1, 3, "b"), "number"),
+    ((*W1, 3, "b"), DELETE, (*W1, 3, "b"), "Field required"),
+    (("weights", "layers", 2, "neurons"), [], ("weights", "layers", 2, "neurons"), "expected 1 neurons"),
+    (("grads",), {"layers": []}, ("grads", "layers"), "expected 3 layers"),
+    (
+        ("history",),
+        [{"step": 0, "loss": 1.0, "accuracy": 2}],
+        ("history", 0, "accuracy"),
+        "less than or equal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "loc", "message"), BAD_STATES)
+def test_bad_states_get_422_naming_the_field(client, demo, path, value, loc, message):
+    response = client.post("/api/train/step", json={"state": _bad(demo, path, value), "steps": 1})
+    assert response.status_code == 422
+    errors = response.json()["detail"]
+    assert any(tuple(e["loc"]) == ("body", "state", *loc) and message in e["msg"] for e in errors), errors
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_anywhere_get_422(client, demo, token):
+    text = json.dumps({"state": demo, "steps": 1}).replace('"b": 0.0', f'"b": {token}', 1)  # the first bias
+    assert token in text
+    response = client.post("/api/train/step", content=text, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "state", "weights", "layers", 0, "neurons", 0, "b"]
+    assert "finite" in error["msg"]
+
+
+def test_adam_state_of_the_wrong_shape_is_a_422(client, demo):
+    state = {**demo, "config": {**demo["config"], "optimizer": {"name": "adam"}}}
+    state["optimizer_state"] = {"m": demo["weights"], "v": {"layers": [{"neurons": []}]}}
+    response = client.post("/api/train/step", json={"state": state})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:4] == ["body", "state", "optimizer_state.v", "layers"]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "message"),
+    [
+        ({"steps": 1001}, ("body", "steps"), "less than or equal to 1000"),
+        ({"steps": -1}, ("body", "steps"), "greater than or equal to 0"),
+        ({"grid": 1}, ("body", "grid"), "greater than or equal to 2"),
+        ({"grid": 101}, ("body", "grid"), "less than or equal to 100"),
+        ({"state": {"config": {"dataset": {"name": "lecture"}}}, "grid": 10}, ("body", "grid"), "2 inputs"),
+        ({"extra": 1}, ("body", "extra"), "Extra inputs"),
+    ],
+)
+def test_bad_request_fields_get_422(client, demo, body, loc, message):
+    response = client.post("/api/train/step", json={"state": demo, **body})
+    assert response.status_code == 422
+    assert any(tuple(e["loc"]) == loc and message in e["msg"] for e in response.json()["detail"])
+
+
+def test_limits_come_from_settings():
+    settings = get_settings()
+    assert settings.train_max_steps_per_request == 1000 and settings.train_max_grid == 100
+
+
+def test_post_stream_sends_steps_then_done_and_resumes_from_a_state(client, demo):
+    with client.stream(
+        "POST", "/api/train/stream", json={"state": demo, "steps": 5, "every": 2, "grid": 3}
+    ) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        stream = events("".join(r.iter_text()))
+    kinds = [(event, id_) for event, id_, _ in stream]
+    assert kinds == [("step", "2"), ("step", "4"), ("step", "5"), ("done", None)]
+    assert stream[-1][2] == {"step": 5, "reason": "finished", "stopped": None}
+    assert stream[0][2]["boundary"]["size"] == 3
+    streamed = [m for _, _, data in stream[:-1] for m in data["metrics"]]
+
+    # resume after "dropping" at step 2: POST the last state received
+    with client.stream("POST", "/api/train/stream", json={"state": stream[0][2]["state"], "steps": 3}) as r:
+        resumed = events("".join(r.iter_text()))
+    direct = client.post("/api/train/step", json={"state": demo, "steps": 5}).json()
+    assert streamed == direct["metrics"]
+    assert resumed[-2][2]["state"] == direct["state"]
+
+
+def test_get_stream_resumes_from_last_event_id(client):
+    with client.stream("GET", "/api/train/stream?preset=lecture&until=6") as r:
+        assert r.status_code == 200
+        full = events("".join(r.iter_text()))
+    with client.stream(
+        "GET", "/api/train/stream?preset=lecture&until=6", headers={"Last-Event-ID": "4"}
+    ) as r:
+        resumed = events("".join(r.iter_text()))
+    assert [i for _, i, _ in full[:-1]] == ["1", "2", "3", "4", "5", "6"]
+    assert [i for _, i, _ in resumed[:-1]] == ["5", "6"]
+    assert resumed[-2][2]["state"] == full[-2][2]["state"]
+    assert resumed[0][2]["metrics"] == full[4][2]["metrics"]
+
+
+def test_get_stream_takes_a_config_as_json(client):
+    config = json.dumps({"layers": [2, 1], "dataset": {"name": "blobs"}})
+    with client.stream("GET", f"/api/train/stream?config={config}&until=2&grid=2") as r:
+        assert r.status_code == 200
+        stream = events("".join(r.iter_text()))
+    assert [e for e, _, _ in stream] == ["step", "step", "done"]
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "loc"),
+    [
+        ("preset=nope", {}, ["query", "preset"]),
+        ("until=5", {}, ["query", "preset"]),
+        ("preset=lecture&config={}", {}, ["query", "preset"]),
+        ('config={"layers": [3]}', {}, ["query", "config", "layers", 0]),
+        ('config={"layers": [2, 1], "lr": 1}', {}, ["query", "config", "lr"]),
+        ("config=not json", {}, ["query", "config"]),
+        ("preset=lecture&grid=20", {}, ["query", "grid"]),
+        ("preset=lecture&until=5", {"Last-Event-ID": "9"}, ["header", "Last-Event-ID"]),
+        ("preset=lecture&until=5", {"Last-Event-ID": "x"}, ["header", "Last-Event-ID"]),
+        ("preset=lecture&until=0", {}, ["query", "until"]),
+    ],
+)
+def test_bad_streams_get_422_before_streaming(client, query, headers, loc):
+    response = client.get(f"/api/train/stream?{query}", headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/json")
+    assert any(e["loc"][: len(loc)] == loc for e in response.json()["detail"]), response.json()
+
+
+def test_bad_post_stream_gets_422_before_streaming(client, demo):
+    bad = _bad(demo, ("config", "layers"), [16, 16, 3])
+    response = client.post("/api/train/stream", json={"state": bad, "steps": 5})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "state", "config", "layers", 2]
