@@ -210,11 +210,17 @@ def to_dot(nodes: Sequence[DrawnNode], theme_name: str = "light") -> str:
 
 
 def layout_size(nodes: Sequence[DrawnNode]) -> int:
-    """About the size of the graph dot solves to place nodes (its time grows faster than this):
+    """About the size of the problem dot solves to place nodes (its time grows faster than this):
     the DOT nodes plus twice the ranks all edges span. A value used far from where it is made
     (``x`` in ``x + x*2 + x*3 + ...``) spans many ranks, so it costs far more than it looks.
-    Ranks as dot would pick them, roughly: operations as early as they can be, leaves as late."""
-    rank: dict[str, int] = {}
+    dot picks ranks that keep spans short; the better of two simple rankings estimates it."""
+    size = sum(2 if node.inputs else 1 for node in nodes)
+    return size + 2 * min(_span_early(nodes), _span_late(nodes))
+
+
+def _span_early(nodes: Sequence[DrawnNode]) -> int:
+    """Ranks spanned with each op as early as it can be (leaves just before their first use)."""
+    rank: dict[str, int] = {}  # of each computed value; its op is one rank before
     first_use: dict[str, int] = {}
     for node in nodes:
         if node.inputs:
@@ -222,13 +228,30 @@ def layout_size(nodes: Sequence[DrawnNode]) -> int:
             rank[node.id] = op + 1
             for i in node.inputs:
                 first_use[i] = min(first_use.get(i, op), op)
-    size = span = 0
+    span = 0
     for node in nodes:
-        size += 2 if node.inputs else 1
         if node.inputs:
             op = rank[node.id] - 1
             span += 1 + sum(op - rank.get(i, first_use[i] - 1) for i in node.inputs)
-    return size + 2 * span
+    return span
+
+
+def _span_late(nodes: Sequence[DrawnNode]) -> int:
+    """Ranks spanned with each value as late as it can be (just before its first consumer)."""
+    if not nodes:
+        return 0
+    before_output = {nodes[-1].id: 0}  # ranks between a value and the output
+    span = 0
+    for node in reversed(nodes):  # every consumer of a node comes before it here
+        if node.inputs:
+            op = before_output[node.id] + 1
+            for i in node.inputs:
+                before_output[i] = max(before_output.get(i, 0), op + 1)
+    for node in nodes:
+        if node.inputs:
+            op = before_output[node.id] + 1
+            span += 1 + sum(before_output[i] - op for i in node.inputs)
+    return span
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.S)
@@ -252,7 +275,7 @@ class Renderer:
         dot_command: str = "dot",
         timeout: float = 5.0,
         max_nodes: int = 400,
-        max_layout: int = 6000,
+        max_layout: int = 4000,
         max_processes: int = 2,
     ) -> None:
         self.dot_command = dot_command

@@ -25,7 +25,7 @@ class Settings:
     max_render_nodes: int = 400
     # ...and 422 when dot's placement problem would be bigger than this (see app/render.py
     # layout_size: a value used by operations far apart costs far more than its count)
-    max_layout_size: int = 6000
+    max_layout_size: int = 4000
     # at most this many `dot` processes run at once; others wait up to the timeout, then get 503
     max_dot_processes: int = 2
     # rendered graph responses kept for identical requests (a class loading the same preset); 0 = off
