@@ -122,6 +122,12 @@ class Cluster:
         log = self.tmp / f"replica-{port}.log"
         wait_until_up(f"http://127.0.0.1:{port}/healthz", self.replicas[port], log)
 
+    def cpu_ticks(self, port: int) -> int:
+        """CPU time the replica has used so far, in clock ticks (Linux /proc)."""
+        stat = Path(f"/proc/{self.replicas[port].pid}/stat").read_text()
+        utime, stime = stat.rsplit(")", 1)[1].split()[11:13]
+        return int(utime) + int(stime)
+
     def kill_replica(self, port: int) -> None:
         """SIGKILL: the process gets no chance to finish anything, as when a machine dies."""
         proc = self.replicas[port]

@@ -4,6 +4,8 @@ process does, and losing a replica mid-run loses nothing. Uses the shipped deplo
 from __future__ import annotations
 
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -17,12 +19,17 @@ pytestmark = pytest.mark.skipif(
 
 STEPS = 9  # three rounds of the three replicas
 PRESET = "micrograd-demo"
+IN_FLIGHT_STEPS = 300  # one request long enough (over a second here) to kill its replica during it
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Cluster:
     with Cluster(replicas=3) as c:
         yield c
+
+
+def port_of(upstream: str) -> int:
+    return int(upstream.rsplit(":", 1)[1])
 
 
 def upstreams(response: httpx.Response) -> list[str]:
@@ -102,7 +109,7 @@ def test_killing_a_replica_mid_run_loses_nothing() -> None:
             if k == 4:
                 # the replica that served the last step dies; round robin would send it step 6
                 victim = last_served
-                cluster.kill_replica(int(victim.rsplit(":", 1)[1]))
+                cluster.kill_replica(port_of(victim))
             r = step(cluster.url, state)  # asserts 200: nobody saw an error
             tried = upstreams(r)
             last_served = tried[-1]
@@ -118,3 +125,26 @@ def test_killing_a_replica_mid_run_loses_nothing() -> None:
     assert [m["step"] for m in metrics] == list(range(STEPS))
     assert metrics == alone_metrics
     assert state == alone_state
+
+
+def test_a_replica_dying_with_a_step_in_flight_is_retried_on_another() -> None:
+    with Cluster(replicas=3) as cluster:
+        start = preset_state(cluster.url)
+        cycle = [upstreams(httpx.get(f"{cluster.url}/healthz"))[-1] for _ in range(6)]
+        assert cycle[:3] == cycle[3:], cycle
+        victim = cycle[0]  # round robin comes back to it with the next request
+        body = {"state": start, "steps": IN_FLIGHT_STEPS}
+        idle = cluster.cpu_ticks(port_of(victim))
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(httpx.post, f"{cluster.url}/api/train/step", json=body, timeout=300)
+            while cluster.cpu_ticks(port_of(victim)) < idle + 10:  # a tenth of a second spent on it
+                assert not pending.done(), "the request ended before its replica could be killed"
+                time.sleep(0.01)
+            cluster.kill_replica(port_of(victim))
+            r = pending.result()
+
+        assert r.status_code == 200, r.text
+        assert upstreams(r)[0] == victim and len(upstreams(r)) == 2, upstreams(r)
+        reference = httpx.post(f"{cluster.live_replica_url()}/api/train/step", json=body, timeout=300)
+    assert r.json() == reference.json()
+    assert r.json()["state"]["step"] == IN_FLIGHT_STEPS
