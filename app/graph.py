@@ -6,7 +6,9 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from concurrent.futures import Future
 from functools import lru_cache
+from typing import NamedTuple
 
 from engine import Value, gradcheck, rule_of, trace
 from engine.expr import ExprError, parse
@@ -16,17 +18,25 @@ from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role
 from .settings import get_settings
 
 
-class LRUCache:
-    """A thread-safe least-recently-used map with hit and miss counters."""
+class Answer(NamedTuple):
+    """A graph response, serialized once: the JSON body and the picture on its own."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    json: bytes
+    svg: bytes
+
+
+class LRUCache:
+    """A thread-safe least-recently-used map bounded by the total size of its answers in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.hits = 0
         self.misses = 0
-        self._items: OrderedDict[Hashable, GraphResponse] = OrderedDict()
+        self._items: OrderedDict[Hashable, Answer] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> GraphResponse | None:
+    def get(self, key: Hashable) -> Answer | None:
         with self._lock:
             item = self._items.get(key)
             if item is None:
@@ -36,19 +46,29 @@ class LRUCache:
             self._items.move_to_end(key)
             return item
 
-    def put(self, key: Hashable, item: GraphResponse) -> None:
-        if self.size <= 0:
+    def put(self, key: Hashable, item: Answer) -> None:
+        size = _size(item)
+        if size > self.max_bytes:
             return
         with self._lock:
+            old = self._items.pop(key, None)
+            self.bytes += size - (_size(old) if old else 0)
             self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            while self.bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self.bytes -= _size(dropped)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self.hits = self.misses = 0
+            self.bytes = self.hits = self.misses = 0
+
+
+def _size(item: Answer) -> int:
+    return len(item.json) + len(item.svg)
 
 
 def role(node: Value, root: Value) -> Role:
@@ -60,20 +80,41 @@ def role(node: Value, root: Value) -> Role:
 
 
 class GraphService:
-    """Builds graph responses; identical requests are answered from an LRU cache."""
+    """Builds graph responses. Identical requests are answered from an LRU cache, and
+    identical requests that arrive together wait for one build instead of each running dot."""
 
-    def __init__(self, renderer: Renderer, max_checked_leaves: int = 32, cache_size: int = 256) -> None:
+    def __init__(
+        self, renderer: Renderer, max_checked_leaves: int = 64, cache_bytes: int = 32 * 2**20
+    ) -> None:
         self.renderer = renderer
         self.max_checked_leaves = max_checked_leaves
-        self.cache = LRUCache(cache_size)
+        self.cache = LRUCache(cache_bytes)
+        self._building: dict[Hashable, Future[Answer]] = {}
+        self._lock = threading.Lock()
 
-    def build(self, request: GraphRequest) -> GraphResponse:
+    def answer(self, request: GraphRequest) -> Answer:
         key = (request.source, tuple(sorted(request.values.items())), request.h, request.theme)
-        response = self.cache.get(key)
-        if response is None:
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        with self._lock:
+            pending = self._building.get(key)
+            if pending is None:
+                self._building[key] = future = Future()
+        if pending is not None:
+            return pending.result()  # the first request's answer, or its error
+        try:
             response = self.from_root(parse(request.source, request.values), request.h, request.theme)
-            self.cache.put(key, response)
-        return response
+            answer = Answer(response.model_dump_json().encode(), response.svg.encode())
+            self.cache.put(key, answer)
+            future.set_result(answer)
+            return answer
+        except BaseException as error:
+            future.set_exception(error)
+            raise
+        finally:
+            with self._lock:
+                del self._building[key]
 
     def from_root(self, root: Value, h: float = 1e-5, theme: str = "light") -> GraphResponse:
         nodes, _ = trace(root)
@@ -142,4 +183,4 @@ def get_service() -> GraphService:
         max_layout=settings.max_layout_size,
         max_processes=settings.max_dot_processes,
     )
-    return GraphService(renderer, settings.max_checked_leaves, settings.svg_cache_size)
+    return GraphService(renderer, settings.max_checked_leaves, settings.graph_cache_bytes)

@@ -28,8 +28,9 @@ class Settings:
     max_layout_size: int = 4000
     # at most this many `dot` processes run at once; others wait up to the timeout, then get 503
     max_dot_processes: int = 2
-    # rendered graph responses kept for identical requests (a class loading the same preset); 0 = off
-    svg_cache_size: int = 256
+    # total bytes of graph answers (JSON + SVG) kept for identical requests (a class loading the
+    # same preset); 0 turns the cache off
+    graph_cache_bytes: int = 32 * 1024 * 1024
     # labeled leaves given a central-difference check (each costs three forward passes)
     max_checked_leaves: int = 64
     # training API (app/routes/train.py, app/train_schemas.py):

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from engine.expr import ExprError
 
-from ..graph import GraphService, get_service
+from ..graph import Answer, GraphService, get_service
 from ..render import RenderError
 from ..schemas import ErrorResponse, GraphRequest, GraphResponse, Theme
 
@@ -35,9 +35,9 @@ SVG_HEADERS = {
 Service = Annotated[GraphService, Depends(get_service)]
 
 
-def _answer(service: GraphService, request: GraphRequest) -> GraphResponse:
+def _answer(service: GraphService, request: GraphRequest) -> Answer:
     try:
-        return service.build(request)
+        return service.answer(request)
     except ExprError as error:
         detail = {"message": error.message, "line": error.line, "column": error.column}
         raise HTTPException(400, detail) from None
@@ -47,10 +47,11 @@ def _answer(service: GraphService, request: GraphRequest) -> GraphResponse:
 
 
 @router.post("/graph", response_model=GraphResponse, responses=ERRORS)
-def post_graph(request: GraphRequest, service: Service) -> GraphResponse:
+def post_graph(request: GraphRequest, service: Service) -> Response:
     """Parse the program, run backward from its output, check each labeled leaf's grad
     against a central difference, and draw the graph."""
-    return _answer(service, request)
+    # the answer is a GraphResponse serialized once when it was built (and cached)
+    return Response(_answer(service, request).json, media_type="application/json")
 
 
 @router.get(

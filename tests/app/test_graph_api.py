@@ -3,14 +3,18 @@
 import asyncio
 import json
 import stat
+import threading
+import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.graph import GraphService, get_service
+from app.graph import Answer, GraphService, LRUCache, get_service
 from app.main import app
 from app.middleware import BodySizeLimit
 from app.render import Renderer
+from app.schemas import GraphRequest
 from app.settings import get_settings
 
 LECTURE = "a = 2.0; b = -3.0; c = 10.0; f = -2.0\ne = a*b\nd = e + c\nL = d*f"
@@ -287,7 +291,7 @@ def test_missing_dot_is_503_not_500(client, use_service):
 
 
 def test_repeated_requests_hit_the_cache(client, use_service, monkeypatch):
-    service = use_service(GraphService(Renderer(), cache_size=4))
+    service = use_service(GraphService(Renderer(), cache_bytes=10**6))
     runs = []
     real = service.renderer.run_dot
     monkeypatch.setattr(service.renderer, "run_dot", lambda dot: runs.append(dot) or real(dot))
@@ -305,7 +309,7 @@ def test_repeated_requests_hit_the_cache(client, use_service, monkeypatch):
 
 
 def test_errors_are_not_cached(client, use_service):
-    service = use_service(GraphService(Renderer(), cache_size=4))
+    service = use_service(GraphService(Renderer(), cache_bytes=10**6))
     for _ in range(2):
         assert client.post("/api/graph", json={"source": "y = (1"}).status_code == 400
     assert service.cache.hits == 0
@@ -330,3 +334,46 @@ def test_tangled_graph_is_422_with_a_message(client):
     response = client.post("/api/graph", json={"source": source})
     assert response.status_code == 422
     assert "too tangled to lay out in time" in response.json()["detail"]["message"]
+
+
+def test_cache_is_bounded_by_bytes_least_recently_used_first():
+    cache = LRUCache(max_bytes=100)
+    for key in "abc":
+        cache.put(key, Answer(b"j" * 20, b"s" * 20))  # 40 bytes each
+    assert len(cache) == 2 and cache.bytes == 80
+    assert cache.get("a") is None and cache.get("b") is not None
+    cache.put("d", Answer(b"j" * 20, b"s" * 20))  # "c" is now the least recently used
+    assert cache.get("c") is None and cache.get("b") is not None
+    cache.put("huge", Answer(b"j" * 200, b""))  # bigger than the whole cache: not kept
+    assert cache.get("huge") is None and cache.bytes == 80
+
+
+def test_identical_requests_arriving_together_run_dot_once():
+    service = GraphService(Renderer(), cache_bytes=0)  # no cache: only the sharing is tested
+    runs = []
+    gate = threading.Event()
+    real = service.renderer.run_dot
+
+    def slow_run_dot(dot):
+        runs.append(dot)
+        gate.wait(5)
+        return real(dot)
+
+    service.renderer.run_dot = slow_run_dot
+    arrived = []
+    real_get = service.cache.get
+    service.cache.get = lambda key: arrived.append(key) or real_get(key)
+    request = GraphRequest(source=LECTURE)
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(service.answer, request) for _ in range(4)]
+        deadline = time.monotonic() + 10
+        while len(arrived) < 4 or not runs:  # all four asked while the first is still drawing
+            assert time.monotonic() < deadline, "the requests never arrived"
+            time.sleep(0.01)
+        time.sleep(0.1)  # and have reached the pending build
+        gate.set()
+        answers = [f.result() for f in futures]
+    assert len(runs) == 1
+    assert all(a == answers[0] for a in answers)
+    service.renderer.run_dot = real
+    assert service.answer(request) == answers[0]  # built again later (no cache), same answer
