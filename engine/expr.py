@@ -50,6 +50,7 @@ MAX_NODES = 5_000  # graph nodes a program may create (leaves included)
 MAX_DEPTH = 200  # nesting of parentheses, function calls, unary signs and ** chains
 MAX_LITERAL_CHARS = 40  # characters in one number literal
 MAX_NAME_CHARS = 64  # characters in one name
+MAX_LISTED_NAMES = 10  # names without a value that one error message lists
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     "tanh": Value.tanh,
@@ -127,16 +128,16 @@ def tokenize(source: str) -> Iterator[Token]:
     """The tokens of ``source``, ending with one END token. Raises ExprError at a bad character."""
     line, line_start = 1, 0
     for match in _TOKEN_RE.finditer(source):
-        kind, text = match.lastgroup, match.group()
+        kind = match.lastgroup
+        if kind == "SKIP" or kind == "COMMENT":
+            continue
         column = match.start() - line_start + 1
-        if kind == "NEWLINE":
-            yield Token(kind, text, line, column)
-            line, line_start = line + 1, match.end()
-        elif kind == "MISMATCH":
+        if kind == "MISMATCH":
             raise ExprError(_explain_character(source, match.start()), line, column)
-        elif kind != "SKIP" and kind != "COMMENT":
-            assert kind is not None
-            yield Token(kind, text, line, column)
+        assert kind is not None
+        yield Token(kind, match.group(), line, column)
+        if kind == "NEWLINE":
+            line, line_start = line + 1, match.end()
     yield Token("END", "", line, len(source) - line_start + 1)
 
 
@@ -260,14 +261,12 @@ PREFIX: dict[str, int] = {
 _END_OF_STATEMENT = ("NEWLINE", "END", ";")
 
 
-class Step(NamedTuple):
-    """One instruction of the postfix program the parser emits (inputs come before their op)."""
-
-    kind: str  # 'num', 'name', 'bin', 'powk' (constant exponent, as micrograd's a**2), 'neg', 'call'
-    text: str  # the operator, function or name
-    number: float  # a literal's value, or the constant exponent of 'powk'
-    line: int  # where the step comes from, for errors while building
-    column: int
+# One instruction of the postfix program the parser emits (inputs come before their op):
+# (kind, token, number). kind is 'num', 'name', 'bin', 'powk' (a constant exponent, as
+# micrograd's a**2), 'neg' or 'call'; the token says which operator, function or name, and
+# where (for errors while building); number is a literal's value or the constant exponent.
+# A plain tuple: a program has up to 10,000 of them, and a NamedTuple costs 10x to make.
+Step = tuple[str, Token, float]
 
 
 class Statement(NamedTuple):
@@ -311,7 +310,7 @@ class _Parser:
         return token
 
     def emit(self, kind: str, token: Token, number: float = 0.0) -> Step:
-        step = Step(kind, token.text, number, token.line, token.column)
+        step = (kind, token, number)
         self.steps.append(step)
         return step
 
@@ -367,18 +366,23 @@ class _Parser:
                 return left
             self.advance()
             right = self.expression(next_rbp, depth + 1)
-            if token.text == "**" and right.kind == "num":
+            if token.text == "**" and right[0] == "num":
                 self.steps.pop()
-                left = self.emit("powk", token, right.number)
+                left = self.emit("powk", token, right[2])
             else:
                 left = self.emit("bin", token)
 
     def prefix(self, depth: int) -> Step:
         """What can start an expression: a number, a name, a call, a sign, or '('."""
-        token = self.advance()
+        token = self.tokens[self.pos]
+        self.pos += 1
+        if token.kind == "NAME":
+            following = self.tokens[self.pos]
+            if following.kind != "OP" or following.text != "(":
+                return self.name(token)
         if token.kind == "NUMBER":
             return self.emit("num", token, self.number(token))
-        if token.kind == "NAME" and _is_op(self.peek(), "("):
+        if token.kind == "NAME":  # followed by '(': a call
             opening = self.advance()
             self.check_function(token, opening)
             if _is_op(self.peek(), ")"):
@@ -386,15 +390,13 @@ class _Parser:
             self.expression(0, depth + 1)
             self.close(opening, function=token.text)
             return self.emit("call", token)
-        if token.kind == "NAME":
-            return self.name(token)
         if token.kind == "OP" and token.text in PREFIX:
             operand = self.expression(PREFIX[token.text], depth + 1)
             if token.text == "+":
                 return operand
-            if operand.kind == "num":  # -3 is a number, as in Python: no 'neg' node
+            if operand[0] == "num":  # -3 is a number, as in Python: no 'neg' node
                 self.steps.pop()
-                return self.emit("num", token, -operand.number)
+                return self.emit("num", token, -operand[2])
             return self.emit("neg", token)
         if _is_op(token, "("):
             if _is_op(self.peek(), ")"):
@@ -407,9 +409,9 @@ class _Parser:
     def name(self, token: Token) -> Step:
         if token.text not in self.checked:
             self.check_name(token, assigning=False)
+            if token.text in FUNCTIONS:
+                raise self.error(f"'{token.text}' is a function: call it like {token.text}(x)", token)
             self.checked.add(token.text)
-        if token.text in FUNCTIONS:
-            raise self.error(f"'{token.text}' is a function: call it like {token.text}(x)", token)
         if token.text not in self.assigned and token.text not in self.checked_values:
             if token.text in self.values:
                 self.check_value(token)
@@ -573,7 +575,7 @@ class _Builder:
         for statement in statements:
             result = self.evaluate(statement.steps)
             if statement.target is not None:
-                if statement.steps[-1].kind != "name":  # d = a: d is another name for a's node
+                if statement.steps[-1][0] != "name":  # d = a: d is another name for a's node
                     result.label = statement.target
                 self.env[statement.target] = result
         return result
@@ -581,36 +583,35 @@ class _Builder:
     def evaluate(self, steps: list[Step]) -> Value:
         """Run a postfix program with a stack of values: the graph is built bottom-up."""
         stack: list[Value] = []
-        step = steps[0]
+        token = steps[0][1]
         try:
-            for step in steps:
-                kind = step.kind
-                if kind == "name" and step.text in self.env:
-                    stack.append(self.env[step.text])
+            for kind, token, number in steps:
+                if kind == "name" and token.text in self.env:
+                    stack.append(self.env[token.text])
                     continue
                 self.created += 1
                 if self.created > MAX_NODES:
                     raise ExprError(
                         f"the graph would have more than {MAX_NODES:,} nodes; make the program smaller",
-                        step.line,
-                        step.column,
+                        token.line,
+                        token.column,
                     )
                 if kind == "bin":
                     right = stack.pop()
-                    stack[-1] = _BINARY[step.text](stack[-1], right)
+                    stack[-1] = _BINARY[token.text](stack[-1], right)
                 elif kind == "num":
-                    stack.append(Value(step.number))
+                    stack.append(Value(number))
                 elif kind == "name":  # first use of a name from ``values``
-                    leaf = self.env[step.text] = Value(float(self.values[step.text]), label=step.text)
+                    leaf = self.env[token.text] = Value(float(self.values[token.text]), label=token.text)
                     stack.append(leaf)
                 elif kind == "powk":
-                    stack[-1] = stack[-1] ** step.number
+                    stack[-1] = stack[-1] ** number
                 elif kind == "neg":
                     stack[-1] = -stack[-1]
                 else:
-                    stack[-1] = FUNCTIONS[step.text](stack[-1])
+                    stack[-1] = FUNCTIONS[token.text](stack[-1])
         except MathError as error:
-            raise ExprError(_explain_math(error), step.line, step.column) from None
+            raise ExprError(_explain_math(error), token.line, token.column) from None
         return stack[0]
 
 
@@ -702,11 +703,13 @@ def _missing_names(parser: _Parser) -> ExprError:
                 f"assign it first, like {first_name} = 1.0"
             )
         return ExprError(message, first.line, first.column)
-    where = ", ".join(
-        f"'{name}' (line {token.line}, column {token.column})" for name, token in parser.missing.items()
-    )
+    listed = list(parser.missing.items())[:MAX_LISTED_NAMES]
+    where = ", ".join(f"'{name}' (line {token.line}, column {token.column})" for name, token in listed)
+    if len(parser.missing) > len(listed):
+        where += f" and {len(parser.missing) - len(listed):,} more"
     return ExprError(
-        f"{len(parser.missing)} names have no value: {where}; assign each one first, like {first_name} = 1.0",
+        f"{len(parser.missing):,} names have no value: {where}; "
+        f"assign each one first, like {first_name} = 1.0",
         first.line,
         first.column,
     )
