@@ -115,8 +115,8 @@ THEMES: dict[str, Theme] = {
 SANS = "DejaVu Sans"  # fonts Graphviz measures with; the SVG then gets browser fallbacks
 MONO = "DejaVu Sans Mono"
 FONT_FALLBACKS = {
-    SANS: "DejaVu Sans,Verdana,Bitstream Vera Sans,Arial,sans-serif",
-    MONO: "DejaVu Sans Mono,Menlo,Consolas,Bitstream Vera Sans Mono,monospace",
+    SANS: "DejaVu Sans,Verdana,sans-serif",
+    MONO: "DejaVu Sans Mono,Menlo,Consolas,monospace",
 }
 
 # shown on the op nodes; the JSON keeps the engine's spelling
@@ -316,7 +316,7 @@ class Renderer:
         try:
             done = subprocess.run(
                 [self.dot_command, "-Tsvg"],
-                input=dot.encode(),
+                input=dot.encode(errors="replace"),
                 capture_output=True,
                 timeout=self.timeout,
                 check=False,
@@ -334,4 +334,4 @@ class Renderer:
         if done.returncode != 0:
             log.error("dot exited with %d: %s", done.returncode, done.stderr.decode(errors="replace")[:500])
             raise RenderUnavailable(f"Graphviz (dot) failed to draw the graph (exit {done.returncode})")
-        return clean_svg(done.stdout.decode())
+        return clean_svg(done.stdout.decode(errors="replace"))

@@ -221,3 +221,10 @@ def test_a_tangled_graph_is_refused_before_layout():
     renderer = Renderer(dot_command="/nonexistent/dot")  # would fail if dot were run
     with pytest.raises(GraphTooLarge, match="too tangled to lay out in time"):
         renderer.svg(nodes_of(y))
+
+
+def test_unicode_labels_are_drawn_and_broken_ones_do_not_crash():
+    alpha = Value(2.0, label="α")
+    broken = Value(3.0, label="\ud800b")  # a lone surrogate, as JSON can carry
+    svg = Renderer().svg(nodes_of(alpha * broken))
+    assert ">α<" in svg and "?b" in svg
