@@ -1,0 +1,162 @@
+"""Security headers on every response, and a generic 500 that never shows internals.
+
+A pure ASGI middleware (it also wraps streamed responses without buffering them). It sits
+outside every other middleware, so the 413 of the body-size limit and its own 500 carry the
+headers too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import re
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+# The pages: their own scripts, styles, images and API only. No inline script, no inline
+# style (the templates and the Graphviz SVG use none), no remote source. img-src allows
+# data: and blob: because the page turns the graph into a PNG through a blob: image.
+PAGE_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+# An SVG opened on its own is a document that could run script: forbid it (and everything
+# else but its own presentation styles).
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; sandbox"
+
+# FastAPI's /docs and /redoc load Swagger UI and ReDoc from their CDN, so only they may; the
+# inline script of /docs is allowed by its hash (these pages show nothing a user typed).
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
+DOCS_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' https://cdn.jsdelivr.net {hashes}",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
+        "font-src 'self' https://fonts.gstatic.com",
+        "img-src 'self' data: https:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
+
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+
+HEADERS: dict[bytes, bytes] = {
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"no-referrer",
+    b"permissions-policy": PERMISSIONS_POLICY.encode(),
+    b"x-frame-options": b"DENY",
+    b"cross-origin-opener-policy": b"same-origin",
+}
+
+INTERNAL_ERROR = {"detail": {"message": "something went wrong on the server; the error has been logged"}}
+
+
+def csp_for(content_type: bytes) -> str:
+    """The policy for a response of this Content-Type."""
+    if content_type.split(b";")[0].strip().lower() == b"image/svg+xml":
+        return SVG_CSP
+    return PAGE_CSP
+
+
+def _script_hashes(body: bytes) -> str:
+    digests = (hashlib.sha256(m.group(1)).digest() for m in _INLINE_SCRIPT.finditer(body))
+    return " ".join(f"'sha256-{base64.b64encode(d).decode()}'" for d in digests)
+
+
+def _with_headers(headers: list[tuple[bytes, bytes]], csp: str) -> list[tuple[bytes, bytes]]:
+    ours = {**HEADERS, b"content-security-policy": csp.encode()}
+    return [(k, v) for k, v in headers if k.lower() not in ours] + list(ours.items())
+
+
+class SecurityHeaders:
+    """Adds the headers above to every HTTP response; an unhandled exception becomes a 500
+    with a generic JSON message (the traceback goes to the log, never to the client)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if path in DOCS_PATHS:
+            await self._docs(scope, receive, send)
+            return
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                message = {**message, "headers": _with_headers(headers, csp_for(content_type))}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:
+                raise  # too late for a 500: the server drops the connection and logs it
+            log.exception("unhandled error on %s %s", scope.get("method"), path)
+            await self._internal_error(send)
+
+    async def _docs(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The docs pages are small: buffer them to allow exactly their inline scripts."""
+        start: Message = {}
+        body = b""
+
+        async def collect(message: Message) -> None:
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                body += message.get("body", b"")
+
+        await self.app(scope, receive, collect)
+        csp = DOCS_CSP.format(hashes=_script_hashes(body))
+        headers = _with_headers(list(start.get("headers", [])), csp)
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _internal_error(self, send: Send) -> None:
+        body = json.dumps(INTERNAL_ERROR).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send(
+            {"type": "http.response.start", "status": 500, "headers": _with_headers(headers, PAGE_CSP)}
+        )
+        await send({"type": "http.response.body", "body": body})
