@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from .errors import validation_error
 from .middleware import BodySizeLimit
 from .routes import graph, health, pages, train
+from .security import SecurityHeaders
 from .settings import STATIC_DIR, get_settings
 
 app = FastAPI(
@@ -16,6 +17,7 @@ app = FastAPI(
 )
 app.add_exception_handler(RequestValidationError, validation_error)
 app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+app.add_middleware(SecurityHeaders)  # outermost: the 413 and any 500 get the headers too
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)
 app.include_router(pages.router)

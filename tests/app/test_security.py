@@ -123,7 +123,8 @@ class PageAudit(HTMLParser):
                 self.problems.append(f"an inline handler {name} on <{tag}>")
             if name == "style":
                 self.problems.append(f"a style attribute on <{tag}>")
-            remote = value and re.match(r"(?i)\s*(https?:)?//", value) and not value.startswith(self.origin + "/")
+            absolute = value and re.match(r"(?i)\s*(https?:)?//", value)
+            remote = absolute and not value.startswith(self.origin + "/")
             if name in {"src", "href", "action"} and remote:
                 self.problems.append(f"a remote {name} {value}")
             if value and value.strip().lower().startswith("javascript:"):
