@@ -74,12 +74,23 @@ BACKWARD: dict[str, tuple[Callable[..., Array], ...]] = {
 }
 
 
+Rows = slice | np.ndarray  # rows of the value table: a slice where they are evenly spaced
+
+
+def _rows(rows: np.ndarray) -> Rows:
+    """Evenly spaced rows as a slice (numpy then reads and writes them in place), else as they are."""
+    step = int(rows[1] - rows[0]) if len(rows) > 1 else 1
+    if step > 0 and (np.diff(rows) == step).all():
+        return slice(int(rows[0]), int(rows[-1]) + 1, step)
+    return rows
+
+
 class Flow(NamedTuple):
     """Where one input position of a group sends its grads."""
 
     position: int
     ops: np.ndarray | None  # which ops of the group (None: all of them)
-    rows: np.ndarray  # the input nodes, each once
+    rows: Rows  # the input nodes, each once
     order: np.ndarray | None  # if a node is an input of several ops: sort the grads by node,
     starts: np.ndarray | None  # then add up each run (np.add.reduceat)
 
@@ -89,8 +100,8 @@ class Group(NamedTuple):
 
     op: str
     arg: float | None
-    out: np.ndarray  # the nodes they make (rows of the table)
-    ins: tuple[np.ndarray, ...]  # their inputs, one row array per input position
+    out: Rows  # the nodes they make (rows of the table)
+    ins: tuple[Rows, ...]  # their inputs, one row array per input position
     flows: tuple[Flow, ...]  # backward: where each input position's grads go
 
 
@@ -118,16 +129,29 @@ class Replay:
         output: Value | None = None,
     ) -> None:
         nodes = topological_order(root)
-        self.root = len(nodes) - 1
+        traced = list(nodes)  # depth first: evaluate() keeps few values alive in this order
+        # leaves the root does not use still get a row (and grad 0)
+        seen = {id(n) for n in nodes}
+        for leaf in [*inputs, *params, *([target] if target is not None else [])]:
+            if id(leaf) not in seen:
+                seen.add(id(leaf))
+                nodes.insert(0, leaf)
+        # Rows ordered by depth, then op: each group of same-op, same-depth nodes (see _group) is
+        # a run of consecutive rows, so the table reads and writes it as a slice, not a copy.
+        # Leaves go by the group of their first use (a layer's weights together, its biases together).
+        depth_of: dict[int, int] = {}
+        key: dict[int, tuple[int, int, str, str, int]] = {}
+        for n in nodes:
+            if n._prev:
+                depth_of[id(n)] = 1 + max(depth_of[id(c)] for c in n._prev)
+                key[id(n)] = (depth_of[id(n)], 0, n._op, repr(n._arg), 0)
+                for position, c in enumerate(n._prev):
+                    key.setdefault(id(c), (0, depth_of[id(n)], n._op, repr(n._arg), position))
+            else:
+                depth_of[id(n)] = 0
+        nodes.sort(key=lambda n: key.get(id(n), (0, 0, "", "", 0)))  # stable: ties keep their order
         index = {id(n): i for i, n in enumerate(nodes)}
-        for leaf in [
-            *inputs,
-            *params,
-            *([target] if target is not None else []),
-        ]:  # leaves the root does not use still get a row (and grad 0)
-            if id(leaf) not in index:
-                index[id(leaf)] = len(nodes)
-                nodes.append(leaf)
+        self.root = index[id(root)]
         self.size = len(nodes)
         self.output = index[id(output)] if output is not None else self.root
         self.input_slots = [index[id(v)] for v in inputs]
@@ -142,18 +166,18 @@ class Replay:
             for i, n in enumerate(nodes)
             if n._prev
         ]
-        depth = [0] * len(nodes)
+        depth = [depth_of[id(n)] for n in nodes]
         needs = [False] * len(nodes)  # a node needs a grad if a parameter is behind it
         for i in self.param_slots:
             needs[i] = True
         for i, _, ins, _ in self.ops:
-            depth[i] = 1 + max(depth[c] for c in ins)
             needs[i] = any(needs[c] for c in ins)
         self.groups = self._group(self.ops, depth, needs, backward=False)
         self.backward_groups = self._group(
             [op for op in self.ops if needs[op[0]]], depth, needs, backward=True
         )
-        self.output_ops = self._output_ops()
+        by_node = {op[0]: op for op in self.ops}
+        self.output_ops = self._output_ops([by_node[index[id(n)]] for n in traced if n._prev])
 
     @staticmethod
     def _group(ops: list[Any], depth: list[int], needs: list[bool], backward: bool) -> list[Group]:
@@ -173,21 +197,23 @@ class Replay:
                 chosen = None if wanted.all() else np.flatnonzero(wanted)
                 rows = rows if chosen is None else rows[chosen]
                 if len(set(rows.tolist())) == len(rows):
-                    flows.append(Flow(p, chosen, rows, None, None))
+                    flows.append(Flow(p, chosen, _rows(rows), None, None))
                 else:
                     order = np.argsort(rows, kind="stable")
                     starts = np.flatnonzero(np.r_[True, np.diff(rows[order]) != 0])
-                    flows.append(Flow(p, chosen, rows[order][starts], order, starts))
-            groups.append(Group(op, arg, out, ins, tuple(flows)))
+                    flows.append(Flow(p, chosen, _rows(rows[order][starts]), order, starts))
+            groups.append(Group(op, arg, _rows(out), tuple(_rows(r) for r in ins), tuple(flows)))
         return groups
 
-    def _output_ops(self) -> list[tuple[int, str, tuple[int, ...], float | None, tuple[int, ...]]]:
+    def _output_ops(
+        self, ops: list[Any]
+    ) -> list[tuple[int, str, tuple[int, ...], float | None, tuple[int, ...]]]:
         """The ops behind ``output``, one by one, each with the values it uses for the last time."""
         behind = {self.output}
-        for i, _, ins, _ in reversed(self.ops):
+        for i, _, ins, _ in reversed(ops):
             if i in behind:
                 behind.update(ins)
-        needed = [op for op in self.ops if op[0] in behind]
+        needed = [op for op in ops if op[0] in behind]
         last_use: dict[int, int] = {}
         for j, (_, _, ins, _) in enumerate(needed):
             for c in ins:
