@@ -100,7 +100,8 @@ class GraphService:
         with self._lock:
             pending = self._building.get(key)
             if pending is None:
-                self._building[key] = future = Future()
+                future: Future[Answer] = Future()
+                self._building[key] = future
         if pending is not None:
             return pending.result()  # the first request's answer, or its error
         try:

@@ -14,7 +14,9 @@ import subprocess
 import threading
 from collections.abc import Sequence
 from html import escape
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
+
+from .schemas import GraphNode
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +44,6 @@ class RenderTimeout(RenderError):
 
 class RenderUnavailable(RenderError):
     status = 503
-
-
-class DrawnNode(Protocol):
-    """What the renderer needs of a value (``app.schemas.GraphNode`` has it)."""
-
-    id: str
-    label: str
-    op: str
-    data: float
-    grad: float
-    inputs: list[str]
-    role: str
 
 
 class Theme(NamedTuple):
@@ -154,7 +144,7 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
 
 
-def _value_label(node: DrawnNode, theme: Theme) -> str:
+def _value_label(node: GraphNode, theme: Theme) -> str:
     fill = theme.fills.get(node.role, theme.fills["intermediate"])
     grad_colour = theme.grad_colours[grad_sign(node.grad)]
     cells = []
@@ -175,7 +165,7 @@ def _value_label(node: DrawnNode, theme: Theme) -> str:
     )
 
 
-def to_dot(nodes: Sequence[DrawnNode], theme_name: str = "light") -> str:
+def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light") -> str:
     """The DOT text of the graph; ``nodes`` in topological order, ids as in the API."""
     theme = THEMES[theme_name]
     size = theme.font_size
@@ -209,7 +199,7 @@ def to_dot(nodes: Sequence[DrawnNode], theme_name: str = "light") -> str:
     return "\n".join(lines) + "\n"
 
 
-def layout_size(nodes: Sequence[DrawnNode]) -> int:
+def layout_size(nodes: Sequence[GraphNode]) -> int:
     """About the size of the problem dot solves to place nodes (its time grows faster than this):
     the DOT nodes plus twice the ranks all edges span. A value used far from where it is made
     (``x`` in ``x + x*2 + x*3 + ...``) spans many ranks, so it costs far more than it looks.
@@ -218,7 +208,7 @@ def layout_size(nodes: Sequence[DrawnNode]) -> int:
     return size + 2 * min(_span_early(nodes), _span_late(nodes))
 
 
-def _span_early(nodes: Sequence[DrawnNode]) -> int:
+def _span_early(nodes: Sequence[GraphNode]) -> int:
     """Ranks spanned with each op as early as it can be (leaves just before their first use)."""
     rank: dict[str, int] = {}  # of each computed value; its op is one rank before
     first_use: dict[str, int] = {}
@@ -236,7 +226,7 @@ def _span_early(nodes: Sequence[DrawnNode]) -> int:
     return span
 
 
-def _span_late(nodes: Sequence[DrawnNode]) -> int:
+def _span_late(nodes: Sequence[GraphNode]) -> int:
     """Ranks spanned with each value as late as it can be (just before its first consumer)."""
     if not nodes:
         return 0
@@ -293,7 +283,7 @@ class Renderer:
                 "(try a smaller expression)"
             )
 
-    def check(self, nodes: Sequence[DrawnNode]) -> None:
+    def check(self, nodes: Sequence[GraphNode]) -> None:
         """Refuse, before layout, a graph dot would take too long to lay out."""
         self.check_size(len(nodes))
         size = layout_size(nodes)
@@ -304,7 +294,7 @@ class Renderer:
                 "long edges; try a smaller expression"
             )
 
-    def svg(self, nodes: Sequence[DrawnNode], theme: str = "light") -> str:
+    def svg(self, nodes: Sequence[GraphNode], theme: str = "light") -> str:
         self.check(nodes)
         return self.run_dot(to_dot(nodes, theme))
 
