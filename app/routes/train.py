@@ -192,7 +192,9 @@ def _get_stream_run(
             ) from None
     start = 0
     if last_event_id is not None:
-        if not last_event_id.isdigit() or int(last_event_id) > until:
+        # ASCII digits, and no more of them than `until` has (int() of thousands of digits raises)
+        digits = last_event_id.isascii() and last_event_id.isdigit()
+        if not digits or len(last_event_id) > len(str(until)) or int(last_event_id) > until:
             raise _invalid(("header", "Last-Event-ID"), f"expected a step number from 0 to {until}")
         start = int(last_event_id)
     run = _run(state, loc=("query",))
