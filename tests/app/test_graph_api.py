@@ -278,7 +278,7 @@ def test_dot_timeout_is_503_and_the_service_stays_healthy(client, use_service, t
     assert "longer than 0.3 s" in response.json()["detail"]["message"]
     assert response.headers["retry-after"] == "5"
 
-    app.dependency_overrides.clear()
+    app.dependency_overrides.pop(get_service)
     assert client.get("/healthz").status_code == 200
     assert client.post("/api/graph", json={"source": "q = 1.5\nr = q*q"}).status_code == 200
 
