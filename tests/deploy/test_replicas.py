@@ -3,8 +3,10 @@ process does, and losing a replica mid-run loses nothing. Uses the shipped deplo
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 STEPS = 9  # three rounds of the three replicas
 PRESET = "micrograd-demo"
-IN_FLIGHT_STEPS = 300  # one request long enough (over a second here) to kill its replica during it
+IN_FLIGHT_STEPS = 200  # one request long enough (about a second here) to kill its replica during it
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +63,41 @@ def one_process_run(base_url: str, state: dict, steps: int) -> tuple[dict, list[
     return state, metrics
 
 
+def sse_events(response: httpx.Response) -> Iterator[dict]:
+    """Server-sent events as {"event", "id", "data"} dicts, data parsed from JSON."""
+    event: dict = {}
+    for line in response.iter_lines():
+        if not line:
+            if "data" in event:
+                yield {**event, "data": json.loads(event["data"])}
+            event = {}
+        elif not line.startswith(":"):
+            field, _, value = line.partition(":")
+            event[field] = value.removeprefix(" ")
+
+
+def stream_part(
+    cluster: Cluster,
+    events: int,
+    body: dict | None = None,
+    params: dict | None = None,
+    last_event_id: str | None = None,
+) -> tuple[str, list[dict]]:
+    """Opens a stream through nginx (POST with a body, else GET), reads `events` events (or all, if
+    fewer), then hangs up. Returns the replica that served it and the events."""
+    headers = {} if last_event_id is None else {"Last-Event-ID": last_event_id}
+    method = "GET" if body is None else "POST"
+    got = []
+    url = f"{cluster.url}/api/train/stream"
+    with httpx.stream(method, url, json=body, params=params, headers=headers, timeout=60) as r:
+        assert r.status_code == 200, r.read()
+        for event in sse_events(r):
+            got.append(event)
+            if len(got) == events:
+                break
+        return upstreams(r)[-1], got
+
+
 def test_round_robin_sends_consecutive_requests_to_different_replicas(cluster: Cluster) -> None:
     served = [upstreams(httpx.get(f"{cluster.url}/healthz"))[-1] for _ in range(6)]
     assert set(served) == {cluster.upstream(p) for p in cluster.ports}
@@ -98,6 +135,32 @@ def test_a_run_stepped_across_replicas_equals_the_same_run_on_one_process(cluste
     assert metrics == alone_metrics
     assert state == alone_state  # weights, grads, optimiser state, history: equal to the last bit
     assert state["step"] == STEPS
+
+
+def test_a_dropped_stream_resumed_on_another_replica_equals_one_uninterrupted_run(cluster: Cluster) -> None:
+    start = preset_state(cluster.url)
+    first, before = stream_part(cluster, 3, body={"state": start, "steps": STEPS})
+    resume = {"state": before[-1]["data"]["state"], "steps": STEPS - 3}
+    second, after = stream_part(cluster, STEPS, body=resume)
+
+    assert first != second
+    assert [e["event"] for e in before + after] == ["step"] * STEPS + ["done"]
+    metrics = [m for e in before + after[:-1] for m in e["data"]["metrics"]]
+    alone_state, alone_metrics = one_process_run(cluster.live_replica_url(), start, STEPS)
+    assert metrics == alone_metrics
+    assert after[-2]["data"]["state"] == alone_state
+
+
+def test_a_browser_reconnecting_with_last_event_id_continues_on_another_replica(cluster: Cluster) -> None:
+    query = {"preset": PRESET, "until": STEPS}
+    first, before = stream_part(cluster, 3, params=query)
+    second, after = stream_part(cluster, STEPS, params=query, last_event_id=before[-1]["id"])
+
+    assert first != second
+    assert [int(e["id"]) for e in before + after[:-1]] == list(range(1, STEPS + 1))
+    alone_state, alone_metrics = one_process_run(cluster.live_replica_url(), preset_state(cluster.url), STEPS)
+    assert [m for e in before + after[:-1] for m in e["data"]["metrics"]] == alone_metrics
+    assert after[-2]["data"]["state"] == alone_state
 
 
 def test_killing_a_replica_mid_run_loses_nothing() -> None:
