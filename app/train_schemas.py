@@ -183,3 +183,17 @@ class StreamRequest(StepRequest):
         default=1, ge=1, le=LIMITS.train_max_steps_per_request, description="Steps per event."
     )
     interval_ms: Count = Field(default=0, ge=0, le=1000, description="Pause between events.")
+
+
+class SampleGraphRequest(Model):
+    state: TrainState
+    sample: Count = Field(default=0, ge=0, description="Which sample of the dataset (0-based).")
+    loss: bool = Field(default=True, description="End the graph at the sample's loss (else at its score).")
+
+
+class SampleGraphResponse(BaseModel):
+    source: str = Field(description="A program of the expression language: POST it to /api/graph.")
+    values: dict[str, float] = Field(
+        description="The leaves: inputs x1.., target y, weights w<layer>_<neuron>_<input>, biases."
+    )
+    nodes: int = Field(description="Values in the graph (leaves included).")

@@ -541,3 +541,45 @@ PRESETS: dict[str, Preset] = {
 def preset_state(name: str) -> dict[str, Any]:
     """The named preset's run at step 0; ``KeyError`` for an unknown name."""
     return new_state(PRESETS[name].config)
+
+
+def sample_program(
+    state: dict[str, Any] | Run, index: int, with_loss: bool = True
+) -> tuple[str, dict[str, float]]:
+    """One sample through the model as a program of the expression language, and its leaves' values.
+
+    ``parse(source, values)`` builds the same graph as the model does (the same ops in the same
+    order, ``b + w1*x1 + w2*x2 + ...`` as micrograd's Neuron), with every weight, bias, input and
+    hidden output labeled: ``w2_3_1`` is layer 2, neuron 3, input 1 (1-based).
+    """
+    run = state if isinstance(state, Run) else Run(state)
+    if not 0 <= index < len(run.X):
+        raise TrainError(("sample",), f"expected a sample index from 0 to {len(run.X) - 1}, got {index}")
+    values = {f"x{i + 1}": float(v) for i, v in enumerate(run.X[index])}
+    names = list(values)
+    lines = []
+    weights = to_weights(run.params, run.nin, run.layers)["layers"]
+    for li, layer in enumerate(weights, start=1):
+        last = li == len(weights)
+        outputs = []
+        for ni, neuron in enumerate(layer["neurons"], start=1):
+            terms = [f"b{li}_{ni}"]
+            values[terms[0]] = neuron["b"]
+            for wi, (w, x) in enumerate(zip(neuron["w"], names, strict=True), start=1):
+                values[f"w{li}_{ni}_{wi}"] = w
+                terms.append(f"w{li}_{ni}_{wi}*{x}")
+            total = " + ".join(terms)
+            name = "score" if last else f"h{li}_{ni}"
+            lines.append(f"{name} = {total}" if last else f"{name} = {run.config['activation']}({total})")
+            outputs.append(name)
+        names = outputs
+    if with_loss:
+        values["y"] = float(run.y[index])
+        lines.append(
+            {
+                "svm": "loss = relu(1 + -y*score)",
+                "mse": "loss = (score - y)**2",
+                "bce": "loss = -log(sigmoid(y*score))",
+            }[run.config["loss"]]
+        )
+    return "\n".join(lines), values

@@ -17,7 +17,16 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import ValidationError
 
 from engine.datasets import INPUTS
-from engine.train import PRESETS, Run, TrainError, boundary, parameter_count, predictions, preset_state
+from engine.train import (
+    PRESETS,
+    Run,
+    TrainError,
+    boundary,
+    parameter_count,
+    predictions,
+    preset_state,
+    sample_program,
+)
 
 from ..settings import get_settings
 from ..train_schemas import (
@@ -25,6 +34,8 @@ from ..train_schemas import (
     InitResponse,
     PresetOut,
     PresetsResponse,
+    SampleGraphRequest,
+    SampleGraphResponse,
     StepRequest,
     StepResponse,
     StreamRequest,
@@ -113,6 +124,23 @@ def post_step(request: StepRequest) -> dict[str, Any]:
     metrics = run.train(request.steps, settings.train_max_abs_weight)
     run.history = run.history + metrics
     return _answer(run, metrics, request.grid, request.predictions)
+
+
+@router.post("/graph", response_model=SampleGraphResponse, responses=ERRORS)
+def post_sample_graph(request: SampleGraphRequest) -> dict[str, Any]:
+    """One sample through the current weights as a program for the graph API: POST ``source``
+    and ``values`` to /api/graph to draw it with every data and grad (small nets only)."""
+    run = _run(request.state)
+    nodes = run.replay.size if request.loss else len(run.replay.output_ops) + len(run.params) + run.nin
+    limit = get_settings().max_render_nodes
+    if nodes > limit:
+        message = f"one sample's graph has {nodes} values, more than the {limit} the graph API draws"
+        raise _invalid(("body", "state", "config", "layers"), f"{message}; use a smaller net")
+    try:
+        source, values = sample_program(run, request.sample, request.loss)
+    except TrainError as error:
+        raise _invalid(("body", *error.loc), error.message) from None
+    return {"source": source, "values": values, "nodes": nodes}
 
 
 def _events(

@@ -4,8 +4,10 @@ import copy
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from app.settings import get_settings
+from app.settings import get_settings as get_app_settings
 
 
 @pytest.fixture
@@ -220,9 +222,14 @@ def test_bad_request_fields_get_422(client, demo, body, loc, message):
     assert any(tuple(e["loc"]) == loc and message in e["msg"] for e in response.json()["detail"])
 
 
-def test_limits_come_from_settings():
-    settings = get_settings()
-    assert settings.train_max_steps_per_request == 1000 and settings.train_max_grid == 100
+def test_history_keeps_the_last_entries_up_to_the_limit(client, demo):
+    limit = get_app_settings().train_max_history
+    history = [{"step": k, "loss": 1.0, "accuracy": 0.5} for k in range(limit)]
+    response = client.post("/api/train/step", json={"state": {**demo, "step": limit, "history": history}})
+    assert response.status_code == 200
+    kept = response.json()["state"]["history"]
+    assert len(kept) == limit
+    assert kept[0]["step"] == 1 and kept[-1]["step"] == limit
 
 
 def test_post_stream_sends_steps_then_done_and_resumes_from_a_state(client, demo):
@@ -295,3 +302,71 @@ def test_bad_post_stream_gets_422_before_streaming(client, demo):
     response = client.post("/api/train/stream", json={"state": bad, "steps": 5})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "state", "config", "layers", 2]
+
+
+JUNK = [None, True, -1, 0, 2**70, 1e308, -1e308, "x", [], {}, [1.5], {"a": 1}]
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _leaves(child, (*path, key))
+    elif isinstance(value, list) and value:
+        for i, child in enumerate(value):
+            yield from _leaves(child, (*path, i))
+    else:
+        yield path
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_field_replaced_by_junk_is_a_200_or_a_422_never_a_500(client, demo, data):
+    state = copy.deepcopy(demo)
+    state["config"]["layers"] = [3, 1]
+    state["weights"] = None
+    state = client.post("/api/train/step", json={"state": state, "steps": 2}).json()["state"]
+    path = data.draw(st.sampled_from(list(_leaves(state))))
+    target = state
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = data.draw(st.sampled_from(JUNK))
+    response = client.post(
+        "/api/train/step", json={"state": state, "steps": 2, "grid": 3, "predictions": True}
+    )
+    assert response.status_code in (200, 422), (path, response.text)
+    if response.status_code == 422:
+        assert all(e["loc"][0] == "body" and e["msg"] for e in response.json()["detail"])
+    else:
+        json.dumps(response.json(), allow_nan=False)
+
+
+def test_one_samples_graph_goes_through_the_graph_api(client):
+    presets = {p["name"]: p for p in client.get("/api/train/presets").json()["presets"]}
+    state = client.post("/api/train/step", json={"state": presets["lecture"]["state"], "steps": 3}).json()[
+        "state"
+    ]
+    response = client.post("/api/train/graph", json={"state": state, "sample": 2})
+    assert response.status_code == 200
+    program = response.json()
+    assert program["values"]["x1"] == 0.5 and program["values"]["y"] == -1.0
+    scored = client.post("/api/train/step", json={"state": state, "steps": 0, "predictions": True}).json()
+    score = scored["predictions"]["score"][2]
+
+    graph = client.post("/api/graph", json={"source": program["source"], "values": program["values"]})
+    assert graph.status_code == 200, graph.text
+    body = graph.json()
+    assert len(body["nodes"]) == program["nodes"]
+    output = next(n for n in body["nodes"] if n["id"] == body["output"])
+    assert output["label"] == "loss"
+    assert output["data"] == pytest.approx((score + 1.0) ** 2, rel=1e-12)
+
+
+def test_sample_graph_errors_name_the_field(client, demo):
+    too_big = client.post("/api/train/graph", json={"state": demo})
+    assert too_big.status_code == 422
+    assert too_big.json()["detail"][0]["loc"] == ["body", "state", "config", "layers"]
+    assert "400" in too_big.json()["detail"][0]["msg"]
+    small = {"config": {"layers": [2, 1]}}
+    out_of_range = client.post("/api/train/graph", json={"state": small, "sample": 100})
+    assert out_of_range.status_code == 422
+    assert out_of_range.json()["detail"][0]["loc"] == ["body", "sample"]

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from engine import MLP, Value
+from engine import MLP, Value, topological_order
 from engine.train import (
     DEFAULT_CONFIG,
     PRESETS,
@@ -18,6 +18,7 @@ from engine.train import (
     new_state,
     per_sample_loss,
     preset_state,
+    sample_program,
     step,
 )
 
@@ -257,3 +258,33 @@ def test_bad_states_raise_train_error_naming_the_field(change, loc, message):
     with pytest.raises(TrainError, match=message) as error:
         step(state, 1)
     assert error.value.loc == loc
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"dataset": {"name": "lecture"}, "layers": [4, 4, 1], "activation": "tanh", "loss": "mse"},
+        {"layers": [3, 2, 1], "loss": "svm"},
+        {"dataset": {"name": "spiral"}, "layers": [2, 1], "activation": "sigmoid", "loss": "bce"},
+    ],
+)
+def test_sample_program_builds_the_models_graph_for_one_sample(config):
+    from engine.expr import parse
+
+    state, _ = step(new_state(config), 2)
+    run = Run(state)
+    source, values = sample_program(state, 3)
+    root = parse(source, values)
+    root.backward()
+    labeled = {n.label: n for n in topological_order(root) if n.label}
+    table = run.replay.forward(run.X[3:4], run.params, run.y[3:4])
+    grads = run.replay.backward(table, np.ones(1))
+    names = [
+        f"{kind}{li}_{ni}" + (f"_{wi}" if kind == "w" else "")
+        for li, layer in enumerate(state["weights"]["layers"], start=1)
+        for ni, neuron in enumerate(layer["neurons"], start=1)
+        for kind, wi in [*(("w", wi) for wi in range(1, len(neuron["w"]) + 1)), ("b", 0)]
+    ]
+    assert root.data == pytest.approx(table[run.replay.root][0], rel=1e-12)
+    np.testing.assert_allclose([labeled[n].grad for n in names], grads, rtol=0, atol=1e-12)
+    assert len(topological_order(root)) == run.replay.size
