@@ -84,10 +84,15 @@ class GraphService:
     identical requests that arrive together wait for one build instead of each running dot."""
 
     def __init__(
-        self, renderer: Renderer, max_checked_leaves: int = 64, cache_bytes: int = 32 * 2**20
+        self,
+        renderer: Renderer,
+        max_checked_leaves: int = 64,
+        max_check_evaluations: int = 20_000,
+        cache_bytes: int = 32 * 2**20,
     ) -> None:
         self.renderer = renderer
         self.max_checked_leaves = max_checked_leaves
+        self.max_check_evaluations = max_check_evaluations
         self.cache = LRUCache(cache_bytes)
         self._building: dict[Hashable, Future[Answer]] = {}
         self._lock = threading.Lock()
@@ -151,9 +156,12 @@ class GraphService:
         )
 
     def checks(self, root: Value, nodes: list[Value], ids: dict[int, str], h: float) -> list[GradCheck]:
-        """A central difference for each labeled leaf, up to ``max_checked_leaves`` of them."""
+        """A central difference for each labeled leaf, as many as the limits allow: each one
+        evaluates the whole graph three times (x+h, x-h, and back to x)."""
         leaves = [node for node in nodes if not node._prev and node.label]
-        checked = {id(c.leaf): c for c in gradcheck(root, leaves[: self.max_checked_leaves], h)}
+        affordable = self.max_check_evaluations // (3 * len(nodes))
+        count = min(self.max_checked_leaves, affordable)
+        checked = {id(c.leaf): c for c in gradcheck(root, leaves[:count], h)}
         out = []
         for leaf in leaves:
             check = checked.get(id(leaf))
@@ -184,4 +192,6 @@ def get_service() -> GraphService:
         max_layout=settings.max_layout_size,
         max_processes=settings.max_dot_processes,
     )
-    return GraphService(renderer, settings.max_checked_leaves, settings.graph_cache_bytes)
+    return GraphService(
+        renderer, settings.max_checked_leaves, settings.max_check_evaluations, settings.graph_cache_bytes
+    )

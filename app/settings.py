@@ -31,8 +31,10 @@ class Settings:
     # total bytes of graph answers (JSON + SVG) kept for identical requests (a class loading the
     # same preset); 0 turns the cache off
     graph_cache_bytes: int = 32 * 1024 * 1024
-    # labeled leaves given a central-difference check (each costs three forward passes)
+    # labeled leaves given a central-difference check (each costs three forward passes)...
     max_checked_leaves: int = 64
+    # ...and fewer on big graphs: the checks evaluate at most this many nodes in all
+    max_check_evaluations: int = 20_000
     # training API (app/routes/train.py, app/train_schemas.py):
     # samples a dataset may have (every step runs the whole batch through the model)
     train_max_samples: int = 1000

@@ -377,3 +377,10 @@ def test_identical_requests_arriving_together_run_dot_once():
     assert all(a == answers[0] for a in answers)
     service.renderer.run_dot = real
     assert service.answer(request) == answers[0]  # built again later (no cache), same answer
+
+
+def test_big_graphs_get_fewer_numeric_checks(client, use_service):
+    size = len(client.post("/api/graph", json={"source": NEURON}).json()["nodes"])
+    use_service(GraphService(Renderer(), max_check_evaluations=3 * size * 3))  # room for three leaves
+    checks = client.post("/api/graph", json={"source": NEURON}).json()["checks"]
+    assert [c["agree"] for c in checks] == [True, True, True, None, None]
