@@ -238,6 +238,7 @@ def test_post_stream_sends_steps_then_done_and_resumes_from_a_state(client, demo
     ) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.headers["x-accel-buffering"] == "no"  # nginx passes each event on at once
         stream = events("".join(r.iter_text()))
     kinds = [(event, id_) for event, id_, _ in stream]
     assert kinds == [("step", "2"), ("step", "4"), ("step", "5"), ("done", None)]

@@ -1,0 +1,142 @@
+"""Training: our micrograd-demo step against micrograd's own, in one process.
+
+    .venv/bin/python -m bench.bench_train            # all 100 micrograd steps (a few minutes)
+    .venv/bin/python -m bench.bench_train --steps 5  # a quick look
+
+Runs demo.ipynb's loop on micrograd 0.1.0 from PyPI, timing every step and checking that our
+trajectory (losses, accuracies, final weights) equals it; then times our step on the same run
+three ways (the engine alone, the stateless step on a JSON state, POST /api/train/step) and
+one step plus a 50x50 decision-boundary grid.
+Targets: our demo step at least 150x faster than micrograd's; one step plus a 50x50 grid
+under 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+from micrograd.engine import Value as MgValue
+from micrograd.nn import MLP as MgMLP
+from sklearn.datasets import make_moons
+
+from engine.train import Run, boundary, from_weights, preset_state, step
+
+
+def micrograd_demo(steps: int) -> tuple[list[tuple[float, float]], list[float], list[float]]:
+    """demo.ipynb on micrograd: per step (loss, accuracy), the seconds each step took, final weights."""
+    np.random.seed(1337)
+    random.seed(1337)
+    X, y = make_moons(n_samples=100, noise=0.1)
+    y = y * 2 - 1
+    model = MgMLP(2, [16, 16, 1])
+
+    def loss() -> tuple[MgValue, float]:
+        inputs = [list(map(MgValue, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores, strict=True)]
+        return data_loss + reg_loss, sum(accuracy) / len(accuracy)
+
+    trajectory, seconds = [], []
+    for k in range(steps):
+        start = time.perf_counter()
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        seconds.append(time.perf_counter() - start)
+        trajectory.append((float(total_loss.data), float(acc)))
+        print(
+            f"  micrograd step {k} loss {total_loss.data:.10f} accuracy {acc:.2f} ({seconds[-1]:.2f} s)",
+            flush=True,
+        )
+    return trajectory, seconds, [float(p.data) for p in model.parameters()]
+
+
+def timed(f: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median and best seconds of ``repeats`` calls."""
+    f()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=100, help="micrograd steps to run and compare")
+    parser.add_argument("--repeats", type=int, default=200, help="timed repeats of our step")
+    args = parser.parse_args()
+
+    print(f"micrograd 0.1.0, demo.ipynb, {args.steps} steps:")
+    reference, mg_seconds, mg_weights = micrograd_demo(args.steps)
+
+    state, metrics = step(preset_state("micrograd-demo"), args.steps)
+    worst = max(abs(m["loss"] - loss) / loss for m, (loss, _) in zip(metrics, reference, strict=True))
+    same_accuracy = all(m["accuracy"] == acc for m, (_, acc) in zip(metrics, reference, strict=True))
+    weights_gap = float(np.abs(from_weights(state["weights"], 2, [16, 16, 1]) - mg_weights).max())
+    print(f"trajectory: worst relative loss difference {worst:.1e}, accuracies equal: {same_accuracy}, ")
+    print(f"  final weights differ by at most {weights_gap:.1e}; last step loss {metrics[-1]['loss']:.6f}, ")
+    print(f"  accuracy {metrics[-1]['accuracy']:.0%} (notebook: step 0 loss 0.8958, 50%; ends at 100%)")
+
+    start_state = preset_state("micrograd-demo")
+    run = Run(start_state)
+    engine_step = timed(
+        lambda: Run(start_state).train(1), args.repeats
+    )  # unpack + forward + backward + update
+    stateless_step = timed(lambda: json.dumps(step(json.loads(json.dumps(start_state)), 1)), args.repeats)
+    grid = timed(lambda: boundary(run, 50), args.repeats)
+
+    def step_and_grid() -> None:
+        r = Run(start_state)
+        r.train(1)
+        boundary(r, 50)
+
+    both = timed(step_and_grid, args.repeats)
+
+    from fastapi.testclient import TestClient
+
+    from app.main import app
+
+    with TestClient(app) as client:
+        body = {"state": start_state, "steps": 1}
+        http_step = timed(lambda: client.post("/api/train/step", json=body), args.repeats // 4)
+        http_both = timed(
+            lambda: client.post("/api/train/step", json={**body, "grid": 50}), args.repeats // 4
+        )
+
+    mg = statistics.median(mg_seconds)
+    best_mg = min(mg_seconds)
+    print(f"\nmicrograd step: median {mg * 1000:.0f} ms, best {best_mg * 1000:.0f} ms (ratio: its / ours)")
+    rows = [
+        ("our step (engine: state -> arrays, forward, backward, update)", engine_step),
+        ("our stateless step (JSON state in, JSON state out)", stateless_step),
+        ("POST /api/train/step, 1 step (TestClient, validation included)", http_step),
+        ("50x50 decision boundary alone", grid),
+        ("one step + 50x50 grid (engine)", both),
+        ("POST /api/train/step, 1 step + grid 50", http_both),
+    ]
+    for name, (median, best) in rows:
+        ratio = mg / median
+        print(f"{name:64} median {median * 1000:6.2f} ms  best {best * 1000:6.2f} ms  {ratio:5.0f}x")
+    engine_ratio, stateless_ratio = mg / engine_step[0], mg / stateless_step[0]
+    print(
+        f"\ntarget 1: demo step >= 150x faster: engine {engine_ratio:.0f}x, stateless {stateless_ratio:.0f}x"
+    )
+    print(f"target 2: step + 50x50 grid < 10 ms: {both[0] * 1000:.2f} ms median ({both[1] * 1000:.2f} best)")
+
+
+if __name__ == "__main__":
+    main()
