@@ -25,6 +25,8 @@ def ask(base: str, path: str, body: object = None) -> tuple[int, str, bytes]:
             return r.status, r.headers.get("Content-Type", ""), r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.headers.get("Content-Type", ""), e.read()
+    except urllib.error.URLError as e:
+        sys.exit(f"FAIL cannot reach {base + path}: {e.reason}")
 
 
 def check(what: str, ok: bool, detail: object = "") -> None:
