@@ -10,6 +10,7 @@ service, or a Kubernetes Service through `kubectl port-forward`. Exits 1 at the 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -40,8 +41,14 @@ def main(base: str) -> None:
     status, _, body = ask(base, "/healthz")
     check("GET /healthz", status == 200 and json.loads(body) == {"status": "ok"}, status)
 
-    status, ctype, body = ask(base, "/")
-    check("GET / is the graph page", status == 200 and ctype.startswith("text/html") and b"chainrule" in body)
+    for page, what in (("/", "the graph page"), ("/train", "the training page")):
+        status, ctype, body = ask(base, page)
+        check(f"GET {page} is {what}", status == 200 and ctype.startswith("text/html"), (status, body[:200]))
+        assets = re.findall(r'(?:href|src)="([^"]*/static/[^"]+)"', body.decode())
+        check("  it links its scripts and styles from /static/", assets != [], body[:500])
+        for url in assets:
+            status, _, _ = ask(base, url[url.index("/static/") :])
+            check(f"  {url[url.index('/static/') :]}", status == 200, status)
 
     status, _, body = ask(base, "/api/graph", {"source": LECTURE})
     check("POST /api/graph answers", status == 200, (status, body[:500]))
@@ -62,6 +69,15 @@ def main(base: str) -> None:
     # micrograd's demo.ipynb prints "step 0 loss 0.8958..., accuracy 50.0%"
     check("the micrograd demo's step 0", (round(first["loss"], 4), first["accuracy"]) == (0.8958, 0.5), first)
     check("one metric per step", [m["step"] for m in metrics] == [0, 1], metrics)
+
+    status, ctype, body = ask(base, "/api/train/stream", {"state": preset["state"], "steps": 3})
+    events = re.findall(r"^event: ?(\w+)", body.decode(), flags=re.M)
+    check(
+        "POST /api/train/stream",
+        status == 200 and ctype.startswith("text/event-stream"),
+        (status, body[:300]),
+    )
+    check("  three step events, then done", events == ["step"] * 3 + ["done"], events)
 
     status, _, body = ask(base, "/api/graph", {"source": "L = (a*"})
     check("a syntax error is a 400 with a position", status == 400 and "line" in json.loads(body)["detail"])
