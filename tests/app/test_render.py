@@ -168,7 +168,7 @@ def test_dot_timeout_is_a_clear_error_and_the_renderer_recovers(tmp_path):
     slow = Renderer(dot_command=script(tmp_path, "sleep 10"), timeout=0.2)
     with pytest.raises(RenderTimeout, match="longer than 0.2 s"):
         slow.svg(nodes_of(lecture()))
-    slow.dot_command = "dot"
+    slow.dot_command, slow.timeout = "dot", 60.0  # the real dot, with time to spare on a busy machine
     assert slow.svg(nodes_of(lecture())).startswith("<svg")  # the slot was given back
 
 
@@ -191,6 +191,7 @@ def test_busy_slots_give_a_clear_error():
             renderer.svg(nodes_of(lecture()))
     finally:
         renderer._slots.release()
+    renderer.timeout = 60.0
     assert renderer.svg(nodes_of(lecture())).startswith("<svg")
 
 
