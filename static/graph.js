@@ -321,7 +321,8 @@ g = g + 10.0/f
           return `${paren(node.left, precOf(node.left) <= prec)}**${paren(node.right, precOf(node.right) < prec)}`;
         }
         const sp = node.op === "+" || node.op === "-" ? " " : "";
-        return `${paren(node.left, precOf(node.left) < prec)}${sp}${node.op}${sp}${paren(node.right, precOf(node.right) <= prec)}`;
+        const right = paren(node.right, precOf(node.right) <= prec || node.right.type === "unary");
+        return `${paren(node.left, precOf(node.left) < prec)}${sp}${node.op}${sp}${right}`;
       }
       case "call": {
         used.add(node.fn);
@@ -783,7 +784,7 @@ g = g + 10.0/f
     applyView();
   }
 
-  const MIN_TEXT_PX = { light: 10, dark: 10, projector: 17 }; // smallest type autoFit accepts
+  const MIN_TEXT_PX = { light: 9, dark: 9, projector: 17 }; // smallest type autoFit accepts
 
   function fontUnits() {
     const t = el.graph.querySelector("svg g.value text");
@@ -1120,36 +1121,35 @@ g = g + 10.0/f
 
   function renderInspector() {
     const box = el.inspector;
-    if (!graph || !state.selected || !graph.byId.has(state.selected)) {
+    // the clicked node, else the step's node, else the output
+    const id = [state.selected, currentStepNode(), graph && graph.output].find((x) => x && graph.byId.has(x));
+    if (!id) {
       box.replaceChildren(h("p", { class: "muted", text: "Click a node (or Tab to it and press Enter) to see how its grad is made." }));
       return;
     }
-    const n = graph.byId.get(state.selected);
+    const n = graph.byId.get(id);
     const shown = revealed();
     const name = graph.names.get(n.id);
     const gradText = (id) => (shown.has(id) ? fmt(graph.byId.get(id).grad) : "?");
     const opText = n.op || (n.role === "constant" ? "constant" : "leaf");
+    const fact = (term, value, attrs) => h("div", {}, h("dt", { text: term }), h("dd", { class: "mono", ...attrs, text: value }));
+    const known = shown.has(n.id);
     const rows = h(
       "dl",
       { class: "facts" },
-      h("dt", { text: "value" }),
-      h("dd", { class: "mono", text: name }),
-      h("dt", { text: "op" }),
-      h("dd", { class: "mono", text: opText }),
-      h("dt", { text: "data" }),
-      h("dd", { class: "mono", title: String(n.data), text: fmt(n.data) }),
-      h("dt", { text: "grad" }),
-      h("dd", { class: `mono ${shown.has(n.id) ? signClass(n.grad) : ""}`, title: shown.has(n.id) ? String(n.grad) : null, text: gradText(n.id) }),
-      h("dt", { text: "role" }),
-      h("dd", { text: n.role })
+      fact("value", name),
+      fact("op", opText),
+      fact("data", fmt(n.data), { title: String(n.data) }),
+      fact("grad", gradText(n.id), { class: `mono ${known ? signClass(n.grad) : ""}`, title: known ? String(n.grad) : null }),
+      fact("role", n.role)
     );
     const parts = [rows];
+    if (!state.selected) parts.unshift(h("p", { class: "small muted", text: "Click any node to inspect it." }));
     if (n.inputs.length) {
       parts.push(h("h3", { text: "Into its inputs (chain rule)" }));
       const list = h("ol", { class: "terms" });
       n.inputs.forEach((cid, i) => {
         const cname = graph.names.get(cid);
-        const known = shown.has(n.id);
         list.append(
           h(
             "li",
@@ -1202,10 +1202,13 @@ g = g + 10.0/f
 
   const leafRows = new Map(); // label -> {row, num, range}
 
+  /** The input leaves' labels, in the order the program assigns them (values-map names first). */
   function leafLabels() {
     const seen = [];
     for (const n of graph.nodes) if (n.role === "input" && n.label && !seen.includes(n.label)) seen.push(n.label);
-    return seen;
+    const where = new Map();
+    for (const a of literalAssignments(state.source)) if (!where.has(a.name)) where.set(a.name, a.start);
+    return seen.sort((x, y) => (where.get(x) ?? -1) - (where.get(y) ?? -1));
   }
 
   function sliderRange(v) {
@@ -1448,6 +1451,7 @@ g = g + 10.0/f
     el.codeDialog.showModal();
     el.codeText.focus();
     el.codeText.select();
+    el.codeText.scrollTop = 0;
     copyText(text);
   }
 

@@ -1,0 +1,466 @@
+"""The graph page at `/` in a real Chromium: what a learner and a teacher see and do."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from urllib.parse import quote, urlencode
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+LECTURE = "a = 2.0\nb = -3.0\nc = 10.0\nf = -2.0\nL = (a*b + c)*f\n"
+
+# the lecture's numbers for each preset: output label and data, then leaf grads
+PRESET_NUMBERS = {
+    "lecture": ("L", "-8.0000", {"a": "6.0000", "b": "-4.0000", "c": "-2.0000", "f": "4.0000"}),
+    "neuron": ("o", "0.7071", {"x1": "-1.5000", "w1": "1.0000", "x2": "0.5000", "w2": "0.0000"}),
+    "neuron-exp": ("o", "0.7071", {"x1": "-1.5000", "w1": "1.0000", "x2": "0.5000", "w2": "0.0000"}),
+    "a-plus-a": ("b", "6.0000", {"a": "2.0000"}),
+    "two-paths": ("f", "-6.0000", {"a": "-3.0000", "b": "-8.0000"}),
+    "slope": ("y", "20.0000", {"x": "14.0000"}),
+    "readme": ("g", "24.7041", {"a": "138.8338", "b": "645.5773"}),
+}
+
+# the texts of the value node whose first text is `label`: [label, "data ...", "grad ..."]
+NODE_TEXTS = """(label) => {
+  for (const g of document.querySelectorAll('#graph g.value')) {
+    const texts = [...g.querySelectorAll('text')].map((t) => t.textContent.trim());
+    if (texts[0] === label) return texts;
+  }
+  return null;
+}"""
+
+SVG_HAS = "(t) => { const s = document.querySelector('#graph svg'); return !!s && s.textContent.includes(t); }"
+
+
+WAIT_OUTPUT = """([label, data]) => {
+  const g = document.querySelector('#graph g.role-output');
+  if (!g) return false;
+  const t = [...g.querySelectorAll('text')].map((x) => x.textContent.trim());
+  return t[0] === label && t[1] === 'data ' + data;
+}"""
+
+
+def wait_for_output(page, label: str, data: str) -> None:
+    """Wait until the graph's output node is `label` with this data (a new graph has landed)."""
+    page.wait_for_function(WAIT_OUTPUT, arg=[label, data])
+
+
+def open_page(page, hash_: str = "") -> None:
+    page.goto("/" + hash_)
+    page.wait_for_selector("#graph svg g.value")
+
+
+def wait_for_svg_text(page, text: str) -> None:
+    page.wait_for_function(SVG_HAS, arg=text)
+
+
+def node(page, label: str) -> list[str]:
+    texts = page.evaluate(NODE_TEXTS, label)
+    assert texts is not None, f"no value node labeled {label!r} in the graph"
+    return texts
+
+
+def type_program(page, source: str) -> None:
+    box = page.locator("#source")
+    box.fill("")
+    box.press_sequentially(source, delay=0)
+
+
+def hash_for(**params: str) -> str:
+    return "#" + urlencode(params, quote_via=quote)
+
+
+def test_page_loads_with_the_lecture_graph(page, screenshots) -> None:
+    open_page(page)
+    assert page.title().startswith("chainrule")
+    assert node(page, "L")[1:] == ["data -8.0000", "grad 1.0000"]
+    assert node(page, "a")[1:] == ["data 2.0000", "grad 6.0000"]
+    rows = page.locator("#checks-body tr")
+    assert rows.count() == 4
+    assert page.locator("#checks-body .verdict").all_inner_texts() == ["✓"] * 4
+    # a slider and a number field per input leaf
+    assert page.locator("#leaves input[type=range]").count() == 4
+    assert page.console_errors == []
+    page.screenshot(path=screenshots / "graph-default-1366.png")
+
+
+def test_typing_a_program_draws_its_graph_with_the_right_numbers(page) -> None:
+    open_page(page)
+    type_program(page, "p = 3.0; q = -4.0\nr = p*q + 1")
+    wait_for_svg_text(page, "data -11.0000")
+    assert node(page, "p")[1:] == ["data 3.0000", "grad -4.0000"]
+    assert node(page, "q")[1:] == ["data -4.0000", "grad 3.0000"]
+    # Ctrl+Enter renders at once
+    page.locator("#source").fill(LECTURE)
+    page.locator("#source").press("Control+Enter")
+    wait_for_svg_text(page, "data -8.0000")
+    assert node(page, "a")[2] == "grad 6.0000"
+    assert page.locator("#preset").input_value() == ""
+
+
+def test_a_mistake_shows_a_caret_at_its_column_and_keeps_the_last_graph(page) -> None:
+    open_page(page)
+    page.locator("#source").fill("a = 2.0\nL = a * $b")
+    page.wait_for_selector("#error-box:not([hidden])")
+    assert page.locator("#error-where").inner_text() == "Line 2, column 9"
+    assert page.locator("#error-line").inner_text() == "L = a * $b"
+    caret = page.locator("#error-caret").text_content()
+    assert caret == " " * 8 + "^"
+    assert "$" in page.locator("#error-message").inner_text()
+    assert page.locator("#source").get_attribute("aria-invalid") == "true"
+    assert page.locator("#gutter .bad").inner_text() == "2"
+    # the last good graph stays on screen
+    assert node(page, "L")[1] == "data -8.0000"
+    # fixing it clears the error and draws the new graph
+    page.locator("#source").fill("a = 2.0\nL = a * 7")
+    wait_for_svg_text(page, "data 14.0000")
+    assert page.locator("#error-box").is_hidden()
+
+
+@pytest.mark.parametrize("preset", list(PRESET_NUMBERS))
+def test_each_preset_gives_the_lecture_numbers(page, preset: str) -> None:
+    open_page(page)
+    output, data, grads = PRESET_NUMBERS[preset]
+    if preset != "lecture":
+        page.select_option("#preset", preset)
+    wait_for_output(page, output, data)
+    for label, grad in grads.items():
+        assert node(page, label)[2] == f"grad {grad}", label
+    assert "✗" not in page.locator("#checks-body").inner_text()
+
+
+def test_stepping_through_backward_to_the_end_and_back(page, base_url, screenshots) -> None:
+    open_page(page, hash_for(src=LECTURE))
+    page.locator("#viewport").focus()
+    page.keyboard.press("Home")
+    grads = page.locator("#graph text.grad-text")
+    assert set(grads.all_text_contents()) == {"grad ?"}
+    assert page.locator("#step-status").inner_text() == "step 0 of 7"
+    assert page.locator("#checks-body .grad-cell").all_inner_texts() == ["?"] * 4
+
+    page.keyboard.press("ArrowRight")  # the output's grad is set to 1
+    assert node(page, "L")[2] == "grad 1.0000"
+    assert node(page, "a")[2] == "grad ?"
+    assert "L.grad = 1" in page.locator("#narration").inner_text()
+
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    # step 6 of 7 reveals b (backward order: L f + c * b a): its grad came through a*b
+    assert page.locator("#step-status").inner_text() == "step 6 of 7"
+    story = page.locator("#narration").inner_text()
+    assert "b.grad" in story and "∂(a*b)/∂b" in story and "-4.0000" in story
+    b_id = page.evaluate("() => document.querySelector('#graph g.is-current').id")
+    carrying = page.locator("#graph g.edge.carry")
+    assert carrying.count() == 2  # b -> op(*) and op(*) -> a*b
+    assert any(i.startswith(f"edge-{b_id[5:]}-") for i in carrying.evaluate_all("els => els.map(e => e.id)"))
+    assert node(page, "a")[2] == "grad ?"
+    page.wait_for_timeout(400)  # let the camera settle
+    page.screenshot(path=screenshots / "graph-mid-step-1366.png")
+
+    page.get_by_role("button", name="Step ▶").click()
+    page.keyboard.press("ArrowRight")  # past the end: stays at the end
+    assert page.locator("#step-status").inner_text() == "step 7 of 7"
+    assert "grad ?" not in grads.all_text_contents()
+    page.wait_for_function("() => location.hash.includes('step=7')")
+
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert page.locator("#step-status").inner_text() == "step 5 of 7"
+    assert node(page, "a")[2] == "grad ?" and node(page, "b")[2] == "grad ?"
+    assert node(page, "c")[2] == "grad -2.0000"
+    page.wait_for_function("() => location.hash.includes('step=5')")
+
+    page.keyboard.press("End")  # every grad again, no step in the URL
+    assert page.locator("#step-status").inner_text() == "all grads shown"
+    page.wait_for_function("() => !location.hash.includes('step=')")
+
+
+def test_play_runs_the_steps_and_pauses(page) -> None:
+    open_page(page, hash_for(src="a = 3.0\nb = a + a\n"))
+    page.click("#play")
+    assert page.locator("#play").get_attribute("aria-pressed") == "true"
+    page.wait_for_function("() => document.querySelector('#step-status').textContent === 'step 2 of 2'")
+    page.wait_for_function("() => document.querySelector('#play').getAttribute('aria-pressed') === 'false'")
+    assert node(page, "a")[2] == "grad 2.0000"
+    assert "2 paths add up" in page.locator("#narration").inner_text()
+
+
+def test_projector_mode_has_large_type_and_aaa_contrast(page, screenshots) -> None:
+    open_page(page, hash_for(src=LECTURE))
+    page.locator("#viewport").focus()
+    page.keyboard.press("p")
+    page.wait_for_function("() => document.querySelector('#graph svg text[font-size=\"20.00\"]')")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "projector"
+    assert page.locator("#toggle-projector").get_attribute("aria-pressed") == "true"
+    # every piece of text on the page is at least 24px
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+             .filter((e) => e.offsetParent !== null && !e.closest('svg, dialog, .visually-hidden')
+                     && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+             .map((e) => [e.tagName + '#' + e.id + '.' + e.className, parseFloat(getComputedStyle(e).fontSize)])"""
+    )
+    small = [s for s in sizes if s[1] < 24]
+    assert sizes and not small, small
+    # WCAG AAA: 7:1 for the page's text and for every text in the graph against its cell
+    ratios = page.evaluate(CONTRAST_JS)
+    low = [r for r in ratios if r[1] < 7]
+    assert len(ratios) > 20 and not low, low
+    page.screenshot(path=screenshots / "graph-projector-1366.png")
+    page.keyboard.press("e")  # a clean slide
+    assert page.locator("#editor-pane").is_hidden()
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.keyboard.press("Home")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(400)
+    page.screenshot(path=screenshots / "graph-projector-1920.png")
+    page.keyboard.press("p")  # back to the theme before
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+
+
+CONTRAST_JS = """() => {
+  const rgb = (c) => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.fillStyle = '#000'; ctx.fillStyle = c;
+    const h = ctx.fillStyle;
+    if (h.startsWith('#')) return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+    return h.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  };
+  const lum = (c) => {
+    const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const out = [];
+  for (const g of document.querySelectorAll('#graph g.value')) {
+    const cell = g.querySelector('polygon').getAttribute('fill');
+    for (const t of g.querySelectorAll('text')) {
+      out.push([g.id + ' ' + t.textContent, ratio(getComputedStyle(t).fill, cell)]);
+    }
+  }
+  const bgOf = (e) => {
+    for (let n = e; n; n = n.parentElement) {
+      const b = getComputedStyle(n).backgroundColor;
+      if (b && b !== 'rgba(0, 0, 0, 0)' && b !== 'transparent') return b;
+    }
+    return '#ffffff';
+  };
+  for (const e of document.querySelectorAll('h1, h2, button, label, .narration *, .hint, .status, #inspector *, #checks-body *, .step-status, option, select')) {
+    if (e.offsetParent === null || e.disabled) continue;
+    out.push([e.tagName + '#' + e.id, ratio(getComputedStyle(e).color, bgOf(e))]);
+  }
+  return out;
+}"""
+
+
+def test_a_link_restores_program_values_theme_step_and_hidden_editor(page, screenshots) -> None:
+    src = "# x and y come from the values map\nL = x*y + x\n"
+    open_page(
+        page,
+        hash_for(src=src, values=json.dumps({"x": 2, "y": 5}), theme="dark", step="3", editor="hidden", h="0.001"),
+    )
+    assert page.locator("#source").input_value() == src
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    assert page.locator("#theme").input_value() == "dark"
+    assert page.locator("#editor-pane").is_hidden()
+    assert page.locator("#toggle-editor").inner_text() == "Show editor"
+    assert node(page, "L")[1:] == ["data 12.0000", "grad 1.0000"]
+    assert page.locator("#step-status").inner_text().startswith("step 3 of ")
+    assert page.locator("#h").input_value() == "0.001"
+    # x and y are leaves that are not in the program: their fields edit the values map
+    page.keyboard.press("e")
+    page.locator("#leaf-y").fill("7")
+    wait_for_svg_text(page, "data 16.0000")
+    page.wait_for_function("() => decodeURIComponent(location.hash).includes('\"y\":7')")
+    page.screenshot(path=screenshots / "graph-dark-restored-1366.png")
+    # the same link opened fresh shows the same thing
+    url = page.url
+    page.goto("about:blank")
+    page.goto(url)
+    page.wait_for_selector("#graph svg g.value")
+    assert node(page, "L")[1] == "data 16.0000"
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+
+
+def test_editing_a_leaf_rewrites_its_line_and_updates_the_graph(page) -> None:
+    open_page(page, hash_for(src=LECTURE))
+    page.locator("#leaf-a").fill("3")
+    wait_for_output(page, "L", "-2.0000")  # (3*-3 + 10)*-2
+    assert "a = 3.0\n" in page.locator("#source").input_value()
+    # the slider: keyboard moves it, the line and the graph follow
+    slider = page.locator("#leaves input[aria-label='f slider']")
+    slider.focus()
+    slider.press("Home")  # the slider's own Home: its minimum
+    page.wait_for_function("() => /\\nf = -6\\.0\\n/.test(document.querySelector('#source').value)")
+    wait_for_output(page, "L", "-6.0000")  # (3*-3 + 10)*-6
+    assert page.locator("#leaf-f").input_value() == "-6"
+
+
+def test_gradient_check_uses_the_chosen_h(page) -> None:
+    open_page(page, hash_for(src="x = 0.5\ny = tanh(x)**3\n"))
+    first = page.locator("#checks-body td").nth(1).inner_text()
+    posted = []
+    page.on("request", lambda r: posted.append(r.post_data_json) if r.url.endswith("/api/graph") else None)
+    page.locator("#h").fill("0.1")
+    page.locator("#h").press("Enter")
+    page.wait_for_function(
+        "(v) => document.querySelectorAll('#checks-body td')[1].textContent !== v", arg=first
+    )
+    assert posted[-1]["h"] == 0.1
+    page.click("#h-smaller")
+    page.wait_for_function("() => document.querySelector('#h').value === '0.01'")
+    page.wait_for_function("() => location.hash.includes('h=0.01')")
+
+
+def test_pan_zoom_and_fit(page) -> None:
+    open_page(page, hash_for(src=LECTURE))
+    box = lambda: [float(v) for v in page.locator("#graph svg").get_attribute("viewBox").split()]  # noqa: E731
+    page.locator("#viewport").focus()
+    page.keyboard.press("0")
+    fitted = box()
+    page.keyboard.press("+")
+    assert box()[2] < fitted[2]
+    page.keyboard.press("d")  # pan right
+    panned = box()
+    page.keyboard.press("0")
+    assert box() == pytest.approx(fitted)
+    vp = page.locator("#viewport").bounding_box()
+    page.mouse.move(vp["x"] + vp["width"] / 2, vp["y"] + vp["height"] / 2)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function("(w) => parseFloat(document.querySelector('#graph svg').getAttribute('viewBox').split(' ')[2]) < w", arg=fitted[2])
+    before = box()
+    page.mouse.down()
+    page.mouse.move(vp["x"] + vp["width"] / 2 - 120, vp["y"] + vp["height"] / 2, steps=5)
+    page.mouse.up()
+    assert box()[0] > before[0]  # dragged left: the view moves right
+    page.click("#fit")
+    assert box() == pytest.approx(fitted)
+    assert panned != fitted
+
+
+def test_keyboard_alone_reaches_a_node_and_the_shortcuts(page) -> None:
+    open_page(page, hash_for(src=LECTURE))
+    page.locator("#viewport").focus()
+    page.keyboard.press("Tab")  # into the graph: its first value
+    focused = page.evaluate("() => document.activeElement.dataset.node")
+    assert focused
+    page.keyboard.press("Enter")
+    inspector = page.locator("#inspector").inner_text()
+    assert "data" in inspector and "grad" in inspector
+    # the multiplication node shows its local derivatives and the chain-rule products
+    e_id = page.evaluate(
+        "() => [...document.querySelectorAll('#graph g.value')].find((g) => g.textContent.includes('data -6.0000')).id"
+    )
+    page.locator(f"#{e_id}").focus()
+    page.keyboard.press("Enter")
+    text = page.locator("#inspector").inner_text()
+    assert "∂(a*b)/∂a = b = -3.0000" in text
+    assert "(a*b).grad × -3.0000 = -2.0000 × -3.0000 = 6.0000" in text
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()
+    assert "projector" in page.locator("#help").inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator("#help").is_hidden()
+    page.keyboard.press("e")
+    assert page.locator("#editor-pane").is_hidden()
+    page.keyboard.press("e")
+    assert page.locator("#editor-pane").is_visible()
+    # every control is a real button or field with a name
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('button, select, input, textarea, [role=button]')]
+             .filter((e) => !(e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || e.textContent.trim() || e.labels?.length))
+             .map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == []
+
+
+def test_export_svg_and_png_downloads(page, screenshots) -> None:
+    open_page(page, hash_for(src=LECTURE))
+    page.click("#export-menu summary")
+    with page.expect_download() as svg_dl:
+        page.click("#export-svg")
+    path = screenshots / "export.svg"
+    svg_dl.value.save_as(path)
+    svg = path.read_text()
+    assert svg.startswith("<svg") and "grad 6.0000" in svg
+    assert "http://" not in svg.replace("http://www.w3.org/", "")
+
+    page.click("#export-menu summary")
+    with page.expect_download() as png_dl:
+        page.click("#export-png")
+    path = screenshots / "export.png"
+    png_dl.value.save_as(path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width > 500 and height > 100 and len(data) > 5000
+    assert page.console_errors == []
+
+
+def test_micrograd_export_runs_and_gives_the_same_grads(page, screenshots) -> None:
+    open_page(page)
+    for preset in PRESET_NUMBERS:
+        page.select_option("#preset", preset)
+        output, data, _ = PRESET_NUMBERS[preset]
+        wait_for_output(page, output, data)
+        analytic = {
+            row.locator("th").inner_text(): float(row.locator(".grad-cell").get_attribute("title"))
+            for row in page.locator("#checks-body tr").all()
+        }
+        page.click("#export-menu summary")
+        page.click("#export-micrograd")
+        code = page.locator("#code-text").input_value()
+        assert "from micrograd.engine import Value" in code
+        if preset == "lecture":
+            assert "a = Value(2.0)" in code and "b = Value(-3.0)" in code
+            assert page.evaluate("() => navigator.clipboard.readText()") == code
+        page.keyboard.press("Escape")
+        script = screenshots / f"export-micrograd-{preset}.py"
+        script.write_text(code)
+        run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        printed = dict(re.findall(r"^(\w+)\.grad = (\S+)$", run.stdout, re.M))
+        assert set(printed) == set(analytic), (preset, run.stdout)
+        for label, grad in analytic.items():
+            assert float(printed[label]) == pytest.approx(grad, rel=1e-9, abs=1e-12), (preset, label)
+        value = re.search(rf"^{output} = (\S+)$", run.stdout, re.M)
+        assert value and f"{float(value.group(1)):.4f}" == data
+
+
+def test_pytorch_export_has_the_same_program(page) -> None:
+    open_page(page)
+    page.select_option("#preset", "neuron-exp")
+    wait_for_svg_text(page, "data 0.7071")
+    page.click("#export-menu summary")
+    page.click("#export-pytorch")
+    code = page.locator("#code-text").input_value()
+    ast.parse(code)  # it is Python
+    assert "import torch" in code
+    assert "x1 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)" in code
+    assert "e = (2*n).exp()" in code
+    assert "o = (e - 1)/(e + 1)" in code
+    assert "o.backward()" in code
+    for leaf in ("x1", "x2", "w1", "w2", "b"):
+        assert f'print("{leaf}.grad =", {leaf}.grad.item())' in code
+
+
+def test_no_request_leaves_the_machine(page, base_url) -> None:
+    open_page(page)
+    page.select_option("#preset", "readme")
+    wait_for_svg_text(page, "data 24.7041")
+    page.locator("#viewport").focus()
+    for key in ("p", "Home", "ArrowRight", "t", "?", "Escape"):
+        page.keyboard.press(key)
+    page.click("#export-menu summary")
+    with page.expect_download():
+        page.click("#export-png")
+    page.wait_for_timeout(300)
+    outside = [u for u in page.requests if not u.startswith((base_url + "/", "blob:", "data:"))]
+    assert page.requests and outside == []
+    assert any(u.endswith("/api/graph") for u in page.requests)
