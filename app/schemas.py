@@ -64,3 +64,15 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: ErrorDetail
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class UnprocessableResponse(BaseModel):
+    detail: list[FieldError] | ErrorDetail = Field(
+        description="FastAPI's list of invalid fields, or a message (a graph too big to lay out)."
+    )

@@ -14,14 +14,17 @@ from engine.expr import ExprError
 
 from ..graph import Answer, GraphService, get_service
 from ..render import RenderError
-from ..schemas import ErrorResponse, GraphRequest, GraphResponse, Theme
+from ..schemas import ErrorResponse, GraphRequest, GraphResponse, Theme, UnprocessableResponse
 
 router = APIRouter(prefix="/api", tags=["graph"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The program has an error (message, line, column)."},
     413: {"model": ErrorResponse, "description": "The request body is over the size limit."},
-    422: {"description": "Invalid fields, or a graph with more values than the picture limit."},
+    422: {
+        "model": UnprocessableResponse,
+        "description": "Invalid fields (a list of errors), or a graph too big to lay out (a message).",
+    },
     503: {"model": ErrorResponse, "description": "Graphviz timed out, failed, is missing or is busy."},
 }
 

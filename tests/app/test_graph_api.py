@@ -14,7 +14,7 @@ from app.graph import Answer, GraphService, LRUCache, get_service
 from app.main import app
 from app.middleware import BodySizeLimit
 from app.render import Renderer
-from app.schemas import GraphRequest
+from app.schemas import GraphRequest, UnprocessableResponse
 from app.settings import get_settings
 
 LECTURE = "a = 2.0; b = -3.0; c = 10.0; f = -2.0\ne = a*b\nd = e + c\nL = d*f"
@@ -208,6 +208,7 @@ def test_wrong_fields_are_validation_errors(client, body):
     response = client.post("/api/graph", json=body)
     assert response.status_code == 422
     assert isinstance(response.json()["detail"], list)
+    UnprocessableResponse.model_validate(response.json())
 
 
 def test_non_finite_values_are_rejected(client):
@@ -266,6 +267,7 @@ def test_graph_over_the_node_cap_is_422_with_a_message(client):
     assert response.status_code == 422
     message = response.json()["detail"]["message"]
     assert f"limited to {get_settings().max_render_nodes} values" in message
+    UnprocessableResponse.model_validate(response.json())  # as the OpenAPI schema says
 
 
 def test_dot_timeout_is_503_and_the_service_stays_healthy(client, use_service, tmp_path):
