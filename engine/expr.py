@@ -47,7 +47,7 @@ __all__ = [
 # Limits. Each one, crossed, is an ExprError at the place it happened.
 MAX_SOURCE_CHARS = 10_000  # characters in a whole program
 MAX_NODES = 5_000  # graph nodes a program may create (leaves included)
-MAX_DEPTH = 200  # nesting of parentheses, function calls, unary signs and ** chains
+MAX_DEPTH = 200  # nesting: each open '(' or call, sign, and operator awaiting its right side
 MAX_LITERAL_CHARS = 40  # characters in one number literal
 MAX_NAME_CHARS = 64  # characters in one name
 MAX_LISTED_NAMES = 10  # names without a value that one error message lists
@@ -89,16 +89,12 @@ def _caret_window(line: str, column: int, width: int = 72) -> tuple[str, str]:
     """The part of ``line`` around ``column`` (printable), and the padding that puts a caret under it."""
     start = max(0, column - 1 - width // 2)
     end = start + width
-    shown = "".join(ch if ch == "\t" or (ch.isprintable() and not _is_surrogate(ch)) else "?" for ch in line)
+    shown = "".join(ch if ch == "\t" or ch.isprintable() else "?" for ch in line)
     prefix = "..." if start > 0 else ""
     suffix = "..." if end < len(line) else ""
     window = prefix + shown[start:end] + suffix
     pad = " " * len(prefix) + "".join("\t" if ch == "\t" else " " for ch in shown[start : column - 1])
     return window, pad
-
-
-def _is_surrogate(ch: str) -> bool:
-    return 0xD800 <= ord(ch) <= 0xDFFF
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,7 +158,6 @@ _LOOKALIKES = {
     "\u201c": '"',
     "\u201d": '"',
     "\u2024": ".",  # ONE DOT LEADER
-    "\uff0e": ".",
 }
 # Cyrillic and Greek letters that look exactly like Latin ones.
 _LOOKALIKES.update(zip("аеорсухіјѕАВЕКМНОРСТХІЈЅ", "aeopcyxijsABEKMHOPCTXIJS", strict=True))
@@ -202,6 +197,7 @@ _UNSUPPORTED_ASCII = {
     "~": "'~' is not part of the language; the operators are " + _OPERATORS,
     "$": "'$' is not allowed in names; names use letters, digits and _",
     "?": "'?' is not part of the language",
+    "\u221a": "'√' (U+221A SQUARE ROOT) is not part of the language; for a square root write x**0.5",
 }
 
 
@@ -210,7 +206,7 @@ def _describe_character(ch: str) -> str:
     code = f"U+{ord(ch):04X}"
     name = _CONTROL_NAMES.get(ch) or unicodedata.name(ch, "")
     label = f"{code} {name}" if name else code
-    if ch.isprintable() and not _is_surrogate(ch) and unicodedata.category(ch)[0] not in "MZ":
+    if ch.isprintable() and unicodedata.category(ch)[0] != "M":
         return f"'{ch}' ({label})"
     return label
 
@@ -231,7 +227,7 @@ def _explain_character(source: str, index: int) -> str:
         return f"{described} is not ASCII '{meant}'; did you mean '{meant}'?"
     if ch in _CONTROL_NAMES or unicodedata.category(ch) == "Cc":
         return f"the control character {described} is not allowed; delete it"
-    category = unicodedata.category(ch) if not _is_surrogate(ch) else "Cs"
+    category = unicodedata.category(ch)
     if category[0] == "Z" or category == "Cf" or meant == " ":
         return f"{described} is an unusual space or invisible character; use a plain space or delete it"
     if category[0] == "L":
@@ -258,7 +254,6 @@ PREFIX: dict[str, int] = {
     "+": 30,
     "-": 30,
 }
-_END_OF_STATEMENT = ("NEWLINE", "END", ";")
 
 
 # One instruction of the postfix program the parser emits (inputs come before their op):
@@ -678,7 +673,10 @@ def parse(source: str, values: Mapping[str, float] | None = None) -> Value:
                 column,
             )
         parser = _Parser(source, values)
-        statements = parser.program()
+        try:
+            statements = parser.program()
+        except RecursionError:  # only if the caller's own stack is already nearly full
+            raise parser.error("the expression is nested too deeply for this server", parser.peek()) from None
         if parser.missing:
             raise _missing_names(parser)
         return _Builder(values).run(statements)

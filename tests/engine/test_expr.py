@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import sys
 
 import pytest
 
@@ -398,6 +399,10 @@ ERRORS = [
     ("a\x7f", 1, 2, "DELETE"),
     ("\ud800", 1, 1, "U+D800"),
     ("€", 1, 1, "'€' (U+20AC EURO SIGN) is not part of the language"),
+    ("a + √b", 1, 5, "for a square root write x**0.5"),
+    ("𝑥 = 2", 1, 1, "(U+1D465 MATHEMATICAL ITALIC SMALL X) is not ASCII 'x'"),
+    ("a\u2028b", 1, 2, "LINE SEPARATOR is an unusual space"),
+    ("a + ̀b", 1, 5, "U+0300 COMBINING GRAVE ACCENT is not part of the language"),
     # positions across line endings and tabs (a tab is one column)
     ("a = 1\r\nb = 2\r\nc +", 3, 3, "'+' needs something on its right"),
     ("a = 1\rb +", 2, 3, "'+' needs something on its right"),
@@ -518,6 +523,16 @@ def test_worst_nesting_fits_under_a_deep_caller_stack() -> None:
         return parse("tanh(-" * 99 + "a" + ")" * 99, {"a": 0.5}).data
 
     assert call_from(300) != 0
+
+
+def test_a_caller_with_a_nearly_full_stack_still_gets_an_expr_error() -> None:
+    def call_from(depth: int) -> None:
+        if depth:
+            return call_from(depth - 1)
+        parse("(" * (MAX_DEPTH - 1) + "a" + ")" * (MAX_DEPTH - 1), {"a": 1})
+
+    with pytest.raises(ExprError, match="nested too deeply"):
+        call_from(sys.getrecursionlimit() - 100)
 
 
 def test_a_five_thousand_term_chain_builds_without_recursion() -> None:
