@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, Strict
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, Strict, ValidationInfo, field_validator
 
 from engine.datasets import DATASETS
 from engine.train import DEFAULT_CONFIG
@@ -25,6 +25,7 @@ Number = Annotated[FiniteFloat, Strict()]
 Count = Annotated[int, Strict()]
 DatasetName = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
 MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds below 2**32
+MAX_STEP = 10**9  # a state's step count; a request may not step past it
 
 
 class Model(BaseModel):
@@ -112,7 +113,7 @@ class Stopped(Model):
 class TrainState(Model):
     version: Literal[1] = 1
     config: TrainConfig = Field(default_factory=TrainConfig)
-    step: Count = Field(default=0, ge=0, le=10**9, description="Steps done so far.")
+    step: Count = Field(default=0, ge=0, le=MAX_STEP, description="Steps done so far.")
     weights: Weights | None = Field(default=None, description="null: initialise from config.seed.")
     grads: Weights | None = Field(default=None, description="The grads the last step used.")
     optimizer_state: AdamState | None = None
@@ -147,6 +148,15 @@ class StepRequest(Model):
     )
     grid: Grid | None = Field(default=None, description="Add the decision boundary on a grid x grid raster.")
     predictions: bool = Field(default=False, description="Add every sample with its score.")
+
+    @field_validator("steps")
+    @classmethod
+    def _room_for_steps(cls, steps: int, info: ValidationInfo) -> int:
+        # else the answer's state would be over the step limit (and fail its own schema)
+        state = info.data.get("state")
+        if state is not None and state.step + steps > MAX_STEP:
+            raise ValueError(f"the state is at step {state.step}; steps may take it to {MAX_STEP} at most")
+        return steps
 
 
 class StepResponse(BaseModel):
