@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -123,7 +124,8 @@ class Tree:
     children: tuple[Tree, ...] = ()
 
 
-def trees(names: list[str]) -> st.SearchStrategy[Tree]:
+@functools.cache
+def trees(names: tuple[str, ...]) -> st.SearchStrategy[Tree]:
     leaves = st.one_of(
         st.sampled_from(names).map(lambda n: Tree("name", n)),
         st.sampled_from(list(LITERALS)).map(lambda t: Tree("num", t)),
@@ -213,7 +215,7 @@ def programs(draw: st.DrawFn) -> Program:
     names = list(NAMES)
     for i in range(draw(st.integers(1, 3))):
         target = f"t{i}"
-        tree = draw(trees(names))
+        tree = draw(trees(tuple(names)))
         statements.append((target, tree))
         lines.append(f"{target} = {render(tree, draw)[0]}")
         names.append(target)
@@ -284,7 +286,7 @@ def test_generated_programs_parse_like_python_and_their_gradients_check(program:
 # --- mutations of valid programs ------------------------------------------------------
 
 
-@settings(PROPERTY, max_examples=100)
+@PROPERTY
 @given(programs(), st.data())
 def test_mutated_programs_give_a_value_or_a_positioned_error(program: Program, data: st.DataObject) -> None:
     source, values = program.source, program.values
