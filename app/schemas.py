@@ -66,6 +66,13 @@ class ErrorResponse(BaseModel):
     detail: ErrorDetail
 
 
+class BadRequestResponse(BaseModel):
+    detail: ErrorDetail | str = Field(
+        description="An error in the program (message, line, column); a string when the body "
+        "itself could not be read (FastAPI's 'There was an error parsing the body')."
+    )
+
+
 class FieldError(BaseModel):
     loc: list[str | int]
     msg: str

@@ -14,12 +14,19 @@ from engine.expr import ExprError
 
 from ..graph import Answer, GraphService, get_service
 from ..render import RenderError
-from ..schemas import ErrorResponse, GraphRequest, GraphResponse, Theme, UnprocessableResponse
+from ..schemas import (
+    BadRequestResponse,
+    ErrorResponse,
+    GraphRequest,
+    GraphResponse,
+    Theme,
+    UnprocessableResponse,
+)
 
 router = APIRouter(prefix="/api", tags=["graph"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "The program has an error (message, line, column)."},
+    400: {"model": BadRequestResponse, "description": "The program has an error (message, line, column)."},
     413: {"model": ErrorResponse, "description": "The request body is over the size limit."},
     422: {
         "model": UnprocessableResponse,
