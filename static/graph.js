@@ -1119,15 +1119,36 @@ g = g + 10.0/f
     });
   }
 
+  let inspectorLeaf = null; // {label, controls}: the inspected input leaf's own field and slider
+
+  /** An input leaf can be edited right in the inspector (handy with the editor hidden). */
+  function renderInspectorLeaf(n) {
+    const box = $("inspector-leaf");
+    if (!n || n.role !== "input" || !n.label) {
+      inspectorLeaf = null;
+      box.replaceChildren();
+      return;
+    }
+    if (inspectorLeaf && inspectorLeaf.label === n.label) {
+      syncLeafControls(inspectorLeaf.controls, n.data);
+      return;
+    }
+    const controls = leafControls(n.label, n.data, "inspect");
+    inspectorLeaf = { label: n.label, controls };
+    box.replaceChildren(controls.row);
+  }
+
   function renderInspector() {
-    const box = el.inspector;
+    const box = $("inspector-body");
     // the clicked node, else the step's node, else the output
     const id = [state.selected, currentStepNode(), graph && graph.output].find((x) => x && graph.byId.has(x));
     if (!id) {
+      renderInspectorLeaf(null);
       box.replaceChildren(h("p", { class: "muted", text: "Click a node (or Tab to it and press Enter) to see how its grad is made." }));
       return;
     }
     const n = graph.byId.get(id);
+    renderInspectorLeaf(n);
     const shown = revealed();
     const name = graph.names.get(n.id);
     const gradText = (id) => (shown.has(id) ? fmt(graph.byId.get(id).grad) : "?");
@@ -1235,41 +1256,47 @@ g = g + 10.0/f
       leafRows.clear();
       el.leaves.replaceChildren();
       for (const label of labels) {
-        const v = byLabel.get(label).data;
-        const num = h("input", { type: "number", step: "any", class: "num", "aria-label": `${label} value` });
-        const range = h("input", { type: "range", "aria-label": `${label} slider` });
-        num.value = String(v);
-        setRange(range, v);
-        const row = h("div", { class: "leaf" }, h("label", { class: "leaf-name mono", text: label }), num, range);
-        row.querySelector("label").htmlFor = num.id = `leaf-${label}`;
-        num.addEventListener("input", () => {
-          const x = Number(num.value);
-          if (num.value === "" || !Number.isFinite(x)) return;
-          if (x < Number(range.min) || x > Number(range.max)) setRange(range, x);
-          else range.value = String(x);
-          editLeaf(label, x);
-        });
-        num.addEventListener("change", () => setRange(range, Number(num.value) || 0));
-        range.addEventListener("input", () => {
-          const x = Number(Number(range.value).toFixed(Number(range.dataset.decimals)));
-          num.value = String(x);
-          editLeaf(label, x, Number(range.dataset.decimals));
-        });
+        const { row, num, range } = leafControls(label, byLabel.get(label).data, "leaf");
         leafRows.set(label, { row, num, range });
         el.leaves.append(row);
       }
     } else {
-      for (const label of labels) {
-        const { row, num, range } = leafRows.get(label);
-        if (row.contains(document.activeElement)) continue;
-        const v = byLabel.get(label).data;
-        if (Number(num.value) !== v) {
-          num.value = String(v);
-          setRange(range, v);
-        }
-      }
+      for (const label of labels) syncLeafControls(leafRows.get(label), byLabel.get(label).data);
     }
     el.leavesEmpty.hidden = labels.length > 0;
+  }
+
+  /** A number field and a slider for one input leaf; `prefix` makes the field's id. */
+  function leafControls(label, v, prefix) {
+    const num = h("input", { type: "number", step: "any", class: "num", "aria-label": `${label} value` });
+    const range = h("input", { type: "range", "aria-label": `${label} slider` });
+    num.value = String(v);
+    setRange(range, v);
+    const row = h("div", { class: "leaf" }, h("label", { class: "leaf-name mono", text: label }), num, range);
+    row.querySelector("label").htmlFor = num.id = `${prefix}-${label}`;
+    num.addEventListener("input", () => {
+      const x = Number(num.value);
+      if (num.value === "" || !Number.isFinite(x)) return;
+      if (x < Number(range.min) || x > Number(range.max)) setRange(range, x);
+      else range.value = String(x);
+      editLeaf(label, x);
+    });
+    num.addEventListener("change", () => setRange(range, Number(num.value) || 0));
+    range.addEventListener("input", () => {
+      const x = Number(Number(range.value).toFixed(Number(range.dataset.decimals)));
+      num.value = String(x);
+      editLeaf(label, x, Number(range.dataset.decimals));
+    });
+    return { row, num, range };
+  }
+
+  /** Keep a leaf's controls in step with the graph, unless someone is using them. */
+  function syncLeafControls({ row, num, range }, v) {
+    if (row.contains(document.activeElement)) return;
+    if (Number(num.value) !== v) {
+      num.value = String(v);
+      setRange(range, v);
+    }
   }
 
   function editLeaf(label, x, decimals) {

@@ -35,7 +35,9 @@ NODE_TEXTS = """(label) => {
   return null;
 }"""
 
-SVG_HAS = "(t) => { const s = document.querySelector('#graph svg'); return !!s && s.textContent.includes(t); }"
+SVG_HAS = (
+    "(t) => { const s = document.querySelector('#graph svg'); return !!s && s.textContent.includes(t); }"
+)
 
 
 WAIT_OUTPUT = """([label, data]) => {
@@ -203,7 +205,8 @@ def test_projector_mode_has_large_type_and_aaa_contrast(page, screenshots) -> No
         """() => [...document.querySelectorAll('body *')]
              .filter((e) => e.offsetParent !== null && !e.closest('svg, dialog, .visually-hidden')
                      && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
-             .map((e) => [e.tagName + '#' + e.id + '.' + e.className, parseFloat(getComputedStyle(e).fontSize)])"""
+             .map((e) => [e.tagName + '#' + e.id + '.' + e.className,
+                          parseFloat(getComputedStyle(e).fontSize)])"""
     )
     small = [s for s in sizes if s[1] < 24]
     assert sizes and not small, small
@@ -233,10 +236,16 @@ CONTRAST_JS = """() => {
     return h.match(/[\\d.]+/g).slice(0, 3).map(Number);
   };
   const lum = (c) => {
-    const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    const [r, g, b] = rgb(c).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
   const out = [];
   for (const g of document.querySelectorAll('#graph g.value')) {
     const cell = g.querySelector('polygon').getAttribute('fill');
@@ -251,7 +260,9 @@ CONTRAST_JS = """() => {
     }
     return '#ffffff';
   };
-  for (const e of document.querySelectorAll('h1, h2, button, label, .narration *, .hint, .status, #inspector *, #checks-body *, .step-status, option, select')) {
+  const texts = 'h1, h2, button, label, .narration *, .hint, .status, #inspector *, #checks-body *, '
+    + '.step-status, option, select';
+  for (const e of document.querySelectorAll(texts)) {
     if (e.offsetParent === null || e.disabled) continue;
     out.push([e.tagName + '#' + e.id, ratio(getComputedStyle(e).color, bgOf(e))]);
   }
@@ -263,7 +274,9 @@ def test_a_link_restores_program_values_theme_step_and_hidden_editor(page, scree
     src = "# x and y come from the values map\nL = x*y + x\n"
     open_page(
         page,
-        hash_for(src=src, values=json.dumps({"x": 2, "y": 5}), theme="dark", step="3", editor="hidden", h="0.001"),
+        hash_for(
+            src=src, values=json.dumps({"x": 2, "y": 5}), theme="dark", step="3", editor="hidden", h="0.001"
+        ),
     )
     assert page.locator("#source").input_value() == src
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
@@ -300,6 +313,17 @@ def test_editing_a_leaf_rewrites_its_line_and_updates_the_graph(page) -> None:
     page.wait_for_function("() => /\\nf = -6\\.0\\n/.test(document.querySelector('#source').value)")
     wait_for_output(page, "L", "-6.0000")  # (3*-3 + 10)*-6
     assert page.locator("#leaf-f").input_value() == "-6"
+    # with the editor hidden, the inspector edits an input leaf in place
+    page.locator("#viewport").focus()
+    page.keyboard.press("e")
+    b_id = page.evaluate(
+        "() => [...document.querySelectorAll('#graph g.value')]"
+        ".find((g) => g.querySelector('text').textContent === 'b').id"
+    )
+    page.click(f"#{b_id}")
+    page.locator("#inspect-b").fill("1")
+    wait_for_output(page, "L", "-78.0000")  # (3*1 + 10)*-6
+    assert "b = 1.0\n" in page.locator("#source").input_value()
 
 
 def test_gradient_check_uses_the_chosen_h(page) -> None:
@@ -333,7 +357,10 @@ def test_pan_zoom_and_fit(page) -> None:
     vp = page.locator("#viewport").bounding_box()
     page.mouse.move(vp["x"] + vp["width"] / 2, vp["y"] + vp["height"] / 2)
     page.mouse.wheel(0, -300)
-    page.wait_for_function("(w) => parseFloat(document.querySelector('#graph svg').getAttribute('viewBox').split(' ')[2]) < w", arg=fitted[2])
+    page.wait_for_function(
+        "(w) => parseFloat(document.querySelector('#graph svg').getAttribute('viewBox').split(' ')[2]) < w",
+        arg=fitted[2],
+    )
     before = box()
     page.mouse.down()
     page.mouse.move(vp["x"] + vp["width"] / 2 - 120, vp["y"] + vp["height"] / 2, steps=5)
@@ -355,7 +382,8 @@ def test_keyboard_alone_reaches_a_node_and_the_shortcuts(page) -> None:
     assert "data" in inspector and "grad" in inspector
     # the multiplication node shows its local derivatives and the chain-rule products
     e_id = page.evaluate(
-        "() => [...document.querySelectorAll('#graph g.value')].find((g) => g.textContent.includes('data -6.0000')).id"
+        "() => [...document.querySelectorAll('#graph g.value')]"
+        ".find((g) => g.textContent.includes('data -6.0000')).id"
     )
     page.locator(f"#{e_id}").focus()
     page.keyboard.press("Enter")
@@ -374,7 +402,8 @@ def test_keyboard_alone_reaches_a_node_and_the_shortcuts(page) -> None:
     # every control is a real button or field with a name
     unnamed = page.evaluate(
         """() => [...document.querySelectorAll('button, select, input, textarea, [role=button]')]
-             .filter((e) => !(e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || e.textContent.trim() || e.labels?.length))
+             .filter((e) => !(e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')
+                              || e.textContent.trim() || e.labels?.length))
              .map((e) => e.outerHTML.slice(0, 80))"""
     )
     assert unnamed == []
