@@ -3,11 +3,12 @@
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from .errors import validation_error
 from .middleware import BodySizeLimit
 from .routes import graph, health, pages, train
-from .security import SecurityHeaders
+from .security import SecurityHeaders, http_error
 from .settings import STATIC_DIR, get_settings
 
 app = FastAPI(
@@ -16,6 +17,7 @@ app = FastAPI(
     version="0.1.0",
 )
 app.add_exception_handler(RequestValidationError, validation_error)
+app.add_exception_handler(HTTPException, http_error)  # an unparsable body is a 422, not a bare 400
 app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
 app.add_middleware(SecurityHeaders)  # outermost: the 413 and any 500 get the headers too
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

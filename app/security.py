@@ -13,6 +13,11 @@ import json
 import logging
 import re
 
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -160,3 +165,27 @@ class SecurityHeaders:
             {"type": "http.response.start", "status": 500, "headers": _with_headers(headers, PAGE_CSP)}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's 400 when json.loads fails oddly
+
+
+def _why_unparsable(cause: BaseException | None) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "a number in it has too many digits"
+    return "it could not be read"
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    """FastAPI's HTTP errors, except that a body FastAPI could not parse (not UTF-8, nested
+    thousands deep, a number with thousands of digits) is the 422 of any other invalid JSON
+    (an undocumented 400 with a bare string before), saying why."""
+    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+        message = f"the request body is not valid JSON: {_why_unparsable(exc.__cause__)}"
+        error = {"type": "json_invalid", "loc": ["body"], "msg": message, "input": None}
+        return JSONResponse(status_code=422, content={"detail": [error]})
+    return await http_exception_handler(request, exc)

@@ -111,12 +111,12 @@ RAW_GRAPH_BODIES = [
     (b'{"source": ', 422, "JSON"),
     (b"not json at all", 422, "JSON"),
     (b"", 422, "required"),
-    (b"\xff\xfe\x00", 400, "parsing the body"),
+    (b"\xff\xfe\x00", 422, "not UTF-8"),
     (b'"just a string"', 422, "dictionary"),
     (b"null", 422, "dictionary"),
-    (b"[" * 5000 + b"]" * 5000, 400, "parsing the body"),
+    (b"[" * 5000 + b"]" * 5000, 422, "nested too deeply"),
     (b'{"source": "a\\ud800"}', 400, "U+D800"),
-    (b'{"source": "a*2", "values": {"a": 1' + b"0" * 5000 + b"}}", 400, "parsing the body"),
+    (b'{"source": "a*2", "values": {"a": 1' + b"0" * 5000 + b"}}", 422, "too many digits"),
 ]
 
 
@@ -340,3 +340,16 @@ def test_chunked_oversize_body_is_413_before_it_is_all_sent(server):
     assert b"larger than the limit" in response
     assert sent < total / 10  # it stopped reading long before the end
     assert server.healthy()
+
+
+@pytest.mark.parametrize("url", ["/api/graph", "/api/train/step", "/api/train/init", "/api/train/stream"])
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [(b"\xff[\x1b", "not UTF-8"), (b"[" * 10_000, "nested too deeply"), (b"1" * 5000, "too many digits")],
+    ids=["not-utf8", "deep", "digits"],
+)
+def test_unparsable_body_is_a_422_saying_why_on_every_endpoint(client, url, body, why):
+    response = client.post(url, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body"]
+    assert why in message_of(response)
