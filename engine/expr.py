@@ -273,6 +273,11 @@ def _is_op(token: Token, *texts: str) -> bool:
     return token.kind == "OP" and token.text in texts
 
 
+def _touching(first: Token, second: Token) -> bool:
+    """Whether ``second`` starts right where ``first`` ends, with no space between."""
+    return first.line == second.line and first.column + len(first.text) == second.column
+
+
 def _ends_statement(token: Token) -> bool:
     return token.kind in ("NEWLINE", "END") or _is_op(token, ";")
 
@@ -467,8 +472,17 @@ class _Parser:
 
     def check_value(self, token: Token) -> None:
         value = self.values[token.text]
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
-            raise self.error(f"the value given for '{token.text}' ({value!r}) is not a finite number", token)
+        try:
+            fine = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(float(value))
+        except (OverflowError, ValueError):  # an int too large for a float
+            fine = False
+        if not fine:
+            try:
+                shown = repr(value)
+            except Exception:  # noqa: BLE001 - only for the message; e.g. an int with too many digits
+                shown = f"of type {type(value).__name__}"
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise self.error(f"the value given for '{token.text}' ({shown}) is not a finite number", token)
 
     # -- messages
     def missing_operand(self, token: Token) -> ExprError:
@@ -480,13 +494,16 @@ class _Parser:
             return self.error("nothing after '='; give a value or an expression, like a = 2.0", previous)
         if previous is not None and _is_op(previous, "(") and _ends_statement(token):
             return self.error("this '(' is never closed; add a ')'", previous)
-        if previous is not None and previous.kind == "OP" and not _is_op(previous, "(", ")", ";", "="):
-            if _ends_statement(token) or _is_op(token, ")", ","):
-                return self.error(f"'{previous.text}' needs something on its right", previous)
-            if token.kind == "OP" and token.text in INFIX:
+        if previous is not None and previous.kind == "OP" and previous.text in INFIX | PREFIX:
+            op = previous.text
+            if _is_op(token, "=") and _touching(previous, token):
                 return self.error(
-                    f"'{previous.text}' needs something on its right, not '{token.text}'", token
+                    f"'{op}=' is not part of the language; write a = a {op} b, not a {op}= b", previous
                 )
+            if _ends_statement(token) or _is_op(token, ")", ","):
+                return self.error(f"'{op}' needs something on its right", previous)
+            if token.kind == "OP" and (token.text in INFIX or token.text == "="):
+                return self.error(f"'{op}' needs something on its right, not '{token.text}'", token)
         if token.kind == "OP" and token.text in INFIX:
             return self.error(f"'{token.text}' needs something on its left", token)
         if _is_op(token, "="):
@@ -517,7 +534,7 @@ class _Parser:
             )
         if previous is None or _ends_statement(previous):
             return self.error(f"unexpected '{token.text}'", token)
-        touching = previous.line == token.line and previous.column + len(previous.text) == token.column
+        touching = _touching(previous, token)
         if touching and previous.kind == "NUMBER" and token.kind == "NAME":
             if token.text in ("e", "E"):
                 return self.error(

@@ -338,6 +338,9 @@ ERRORS = [
     ("2 = a", 1, 3, "'=' can only follow a single name"),
     ("= 2", 1, 1, "'=' needs a single name on its left"),
     ("a = ", 1, 3, "nothing after '='"),
+    ("a += 1", 1, 3, "'+=' is not part of the language; write a = a + b, not a += b"),
+    ("a **= 2", 1, 3, "'**=' is not part of the language"),
+    ("a + = 1", 1, 5, "'+' needs something on its right, not '='"),
     ("a = = 2", 1, 3, "nothing after '='"),
     ("a = 2\nb =\nb", 2, 3, "nothing after '='"),
     ("a, b", 1, 2, "','"),
@@ -455,6 +458,8 @@ def test_errors_come_in_the_order_of_the_text() -> None:
         ({"a": "2"}, "('2') is not a finite number"),
         ({"a": True}, "(True) is not a finite number"),
         ({"a": None}, "(None) is not a finite number"),
+        ({"a": 10**400}, "(1000000000000000000000000000000000000...) is not a finite number"),
+        ({"a": 10**5000}, "(of type int) is not a finite number"),
     ],
 )
 def test_bad_values_are_reported_where_first_used(values: dict[str, object], fragment: str) -> None:
