@@ -1,4 +1,13 @@
 # chainrule in one container: `docker build -t chainrule .` then `docker run -p 8000:8000 chainrule`.
+
+# The dependency list alone (pyproject.toml's [project].dependencies): editing the rest of
+# pyproject.toml, or any code, does not reinstall the dependencies.
+FROM python:3.11-slim AS requirements
+WORKDIR /src
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > requirements.txt
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,24 +21,20 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends graphviz \
  && rm -rf /var/lib/apt/lists/*
 
+# A user of its own, numeric so that Kubernetes' runAsNonRoot can verify it.
+RUN groupadd --gid 10001 chainrule \
+ && useradd --uid 10001 --gid chainrule --no-create-home --shell /usr/sbin/nologin chainrule
+
 WORKDIR /app
 
-# The dependencies listed in pyproject.toml, in a layer of their own: a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt \
- && rm /tmp/requirements.txt
+COPY --from=requirements /src/requirements.txt ./
+RUN pip install -r requirements.txt
 
 # The code runs from /app (app/settings.py finds templates/ and static/ next to app/).
 COPY engine/ engine/
 COPY app/ app/
 COPY templates/ templates/
 COPY static/ static/
-
-# A user of its own, numeric so that Kubernetes' runAsNonRoot can verify it.
-RUN groupadd --gid 10001 chainrule \
- && useradd --uid 10001 --gid chainrule --no-create-home --shell /usr/sbin/nologin chainrule
 USER 10001:10001
 
 EXPOSE 8000
