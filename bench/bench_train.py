@@ -21,10 +21,12 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from fastapi.testclient import TestClient
 from micrograd.engine import Value as MgValue
 from micrograd.nn import MLP as MgMLP
 from sklearn.datasets import make_moons
 
+from app.main import app
 from engine.train import Run, boundary, from_weights, preset_state, step
 
 
@@ -105,10 +107,6 @@ def main() -> None:
         boundary(r, 50)
 
     both = timed(step_and_grid, args.repeats)
-
-    from fastapi.testclient import TestClient
-
-    from app.main import app
 
     with TestClient(app) as client:
         body = {"state": start_state, "steps": 1}
