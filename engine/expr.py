@@ -8,6 +8,8 @@ is the output. ``name = <expression>`` labels the node the expression produces, 
 ``name = -3.0`` makes a leaf labeled ``name``. ``d = a`` (a bare name on the right) makes
 ``d`` another name for the node ``a`` already is: no new node, and the node keeps its
 label ``a``. Names used before any assignment take their values from ``values``.
+As in a micrograd program, a literal is a number, not an operation: ``-3`` is a leaf
+holding -3 (no 'neg' node), and ``x**2`` has a constant exponent (the '**2' node).
 
 Three stages, each a textbook piece: a tokenizer driven by a table of regular
 expressions, a Pratt parser driven by a table of binding powers (it emits each
@@ -102,7 +104,7 @@ def _caret_window(line: str, column: int, width: int = 72) -> tuple[str, str]:
 
 
 class Token(NamedTuple):
-    kind: str  # NUMBER, NAME, OP (text is the operator), NEWLINE or END
+    kind: str  # NUMBER, NAME, OP (text is the operator), NEWLINE or END (ERROR: see _Parser)
     text: str
     line: int  # 1-based
     column: int  # 1-based, counted in characters
@@ -583,14 +585,14 @@ class _Builder:
         self.created = 0  # graph nodes made so far
 
     def run(self, statements: list[Statement]) -> Value:
-        result = Value(0.0)
+        """Build every statement; the last one's node is the output."""
         for statement in statements:
             result = self.evaluate(statement.steps)
             if statement.target is not None:
                 if statement.steps[-1][0] != "name":  # d = a: d is another name for a's node
                     result.label = statement.target
                 self.env[statement.target] = result
-        return result
+        return result  # there is at least one statement: the parser sees to that
 
     def evaluate(self, steps: list[Step]) -> Value:
         """Run a postfix program with a stack of values: the graph is built bottom-up."""
