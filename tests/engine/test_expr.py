@@ -610,3 +610,21 @@ def test_expr_error_fields_and_pickling() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.message, copy.line, copy.column, str(copy)) == ("bad", 3, 4, str(error))
     assert str(ExprError("bad", 1, 1)) == "bad (line 1, column 1)"
+
+
+def test_the_parser_never_evaluates_python() -> None:
+    # read our own module's code (not user text): no eval, exec, compile or __import__
+    # call, and no import of ast or codeop
+    import ast
+    from pathlib import Path
+
+    import engine.expr
+
+    tree = ast.parse(Path(engine.expr.__file__).read_text())
+    calls = [node.func for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    called = {func.id for func in calls if isinstance(func, ast.Name)}
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert not called & {"eval", "exec", "compile", "__import__", "getattr", "globals", "locals"}
+    assert not imported & {"ast", "codeop", "code", "builtins", "importlib"}
+    assert "parse" in called or "_Parser" in called  # the walk saw real calls
