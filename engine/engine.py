@@ -226,9 +226,15 @@ def trace(root: Value) -> tuple[list[Value], list[Edge]]:
     return nodes, edges
 
 
-def forward(nodes: list[Value]) -> None:
-    """Recompute ``data`` and local derivatives of a topologically ordered graph from its leaves."""
+def forward(nodes: list[Value], changed: Value | None = None) -> None:
+    """Recompute ``data`` and local derivatives of a topologically ordered graph from its leaves.
+
+    With ``changed``, only the nodes that depend on that one are recomputed.
+    """
+    stale = None if changed is None else {changed}
     for node in nodes:
-        if node._prev:
+        if node._prev and (stale is None or any(child in stale for child in node._prev)):
             fresh = _apply(node._op if node._arg is None else "**", node._prev, node._arg)
             node.data, node._local = fresh.data, fresh._local
+            if stale is not None:
+                stale.add(node)

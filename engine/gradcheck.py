@@ -24,14 +24,14 @@ def central_difference(root: Value, leaf: Value, h: float = DEFAULT_H) -> float:
     saved = leaf.data
     try:
         leaf.data = saved + h
-        forward(nodes)
+        forward(nodes, leaf)
         up = root.data
         leaf.data = saved - h
-        forward(nodes)
+        forward(nodes, leaf)
         down = root.data
     finally:
         leaf.data = saved
-        forward(nodes)
+        forward(nodes, leaf)
     return (up - down) / (2 * h)
 
 

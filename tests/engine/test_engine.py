@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from engine import RULES, MathError, Value, gradcheck, rule_of, topological_order, trace
+from engine import RULES, MathError, Value, forward, gradcheck, rule_of, topological_order, trace
 
 
 def lecture_graph():
@@ -239,3 +239,16 @@ def test_gradcheck_catches_a_wrong_gradient():
     (check,) = [c for c in gradcheck(out) if c.leaf is a]
     assert check.numeric == pytest.approx(4.0)
     assert not check.ok
+
+
+def test_forward_recomputes_only_what_depends_on_a_changed_leaf():
+    a, b = Value(2.0), Value(3.0)
+    left, right = a * 2, b * 2
+    out = left + right
+    nodes = topological_order(out)
+    a.data = 5.0
+    right.data = -1.0  # stale on purpose: forward(nodes, a) must not touch it
+    forward(nodes, a)
+    assert (left.data, right.data, out.data) == (10.0, -1.0, 9.0)
+    forward(nodes)
+    assert (right.data, out.data) == (6.0, 16.0)
