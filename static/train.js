@@ -798,7 +798,7 @@
     el.predTable.innerHTML = rows.join(""); // numbers only: nothing user-made goes into this HTML
     if (!p) return;
     const n = p.x.length;
-    const pad = { l: c.fontPx * 2.6, r: 8, t: 8, b: c.fontPx * 1.6 };
+    const pad = { l: c.fontPx * 2.2, r: 8, t: 8, b: c.fontPx * 1.6 };
     const lo = Math.min(-1.5, ...p.score);
     const hi = Math.max(1.5, ...p.score);
     const Y = (v) => pad.t + ((hi - v) / (hi - lo)) * (h - pad.t - pad.b);
@@ -903,6 +903,15 @@
     hist.forEach((m, i) => (i ? ctx.lineTo(X(m.step), YA(m.accuracy)) : ctx.moveTo(X(m.step), YA(m.accuracy))));
     ctx.stroke();
     ctx.restore();
+    // the latest values as dots (also the only mark while there is one point)
+    const m = hist[hist.length - 1];
+    const r = c.projector ? 6 : 4;
+    ctx.fillStyle = c.pos;
+    ctx.beginPath();
+    ctx.arc(X(m.step), YL(m.loss), r, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.fillStyle = c.neg;
+    ctx.fillRect(X(m.step) - r, YA(m.accuracy) - r, 2 * r, 2 * r);
   }
 
   // The network: one column of circles per layer, one line per weight (colour: sign, width: |w|).
@@ -1062,9 +1071,13 @@
       el.sampleGraph.innerHTML = data.svg; // the server's SVG (no scripts: Graphviz output)
       const svg = el.sampleGraph.querySelector("svg");
       if (svg) {
-        svg.removeAttribute("width");
-        svg.removeAttribute("height");
         projectorColours(svg);
+        const fresh = el.sampleGraph.dataset.layout !== `${graphNodeCount(run)}|${state.theme}`;
+        if (fresh && !state.graphFit) {
+          // a new picture: start at the middle of the height, where the network's columns are
+          el.sampleGraph.dataset.layout = `${graphNodeCount(run)}|${state.theme}`;
+          el.sampleGraph.scrollTop = (el.sampleGraph.scrollHeight - el.sampleGraph.clientHeight) / 2;
+        }
       }
       const out = data.nodes.find((nd) => nd.id === data.output);
       const nodeCount = data.nodes.length;
@@ -1175,7 +1188,9 @@
     });
     $("help-open").addEventListener("click", () => el.help.showModal());
     el.preset.addEventListener("change", () => {
-      if (el.preset.value) loadPreset(el.preset.value);
+      if (!el.preset.value) return;
+      loadPreset(el.preset.value);
+      el.play.focus(); // so Space plays the preset at once
     });
     for (const id of FIELD_IDS) $(id).addEventListener("change", () => onSettingChange(id));
     $("settings").addEventListener("submit", (e) => e.preventDefault());
