@@ -281,9 +281,10 @@ g = g + 10.0/f
     return e;
   }
 
-  const hasName = (n) =>
-    n.type === "name" || (n.type === "call" && hasName(n.arg)) || (n.type === "unary" && hasName(n.arg)) ||
-    (n.type === "bin" && (hasName(n.left) || hasName(n.right)));
+  /** Whether the expression is a Value in Python (a name or a function call inside), not a number. */
+  const makesValue = (n) =>
+    n.type === "name" || n.type === "call" || (n.type === "unary" && makesValue(n.arg)) ||
+    (n.type === "bin" && (makesValue(n.left) || makesValue(n.right)));
 
   function precOf(n) {
     if (n.type === "bin") return BINARY[n.op][0];
@@ -294,7 +295,7 @@ g = g + 10.0/f
   const PY_RESERVED = new Set(
     ("False None True and as assert async await break class continue def del elif else except finally for " +
       "from global if import in is lambda nonlocal not or pass raise return try while with yield " +
-      "print math torch Value name leaf float int").split(" ")
+      "print math torch Value name leaf float int out").split(" ")
   );
   const pyName = (n) => (PY_RESERVED.has(n) || n.startsWith("_") ? `${n}_` : n);
 
@@ -314,7 +315,7 @@ g = g + 10.0/f
       case "bin": {
         const [prec] = BINARY[node.op];
         if (node.op === "**") {
-          if (target === "micrograd" && hasName(node.right)) {
+          if (target === "micrograd" && makesValue(node.right)) {
             used.add("pow");
             return `_pow(${p(node.left)}, ${p(node.right)})`;
           }
@@ -327,7 +328,7 @@ g = g + 10.0/f
       case "call": {
         used.add(node.fn);
         let base;
-        if (!hasName(node.arg)) {
+        if (!makesValue(node.arg)) {
           base = target === "micrograd" ? `Value(${p(node.arg)})` : `torch.tensor(${p(node.arg)}, dtype=torch.float64)`;
         } else {
           base = paren(node.arg, node.arg.type !== "name" && node.arg.type !== "call");
@@ -367,6 +368,7 @@ g = g + 10.0/f
     }
     const free = [];
     let output = null;
+    let outputLabel = null;
     stmts.forEach((s, k) => {
       const isAssign = s.length > 2 && s[0].kind === "name" && s[1].text === "=";
       const exprTokens = isAssign ? s.slice(2) : s;
@@ -379,9 +381,11 @@ g = g + 10.0/f
         if (n.right) collect(n.right);
       })(tree);
       const last = k === stmts.length - 1;
+      // a constant output would be a plain Python number: make it a Value so backward() works
+      const expr = last && !makesValue(tree) ? literalOf(printPy(tree, target, used)) : printPy(tree, target, used);
       if (!isAssign) {
-        body.push(`out = ${printPy(tree, target, used)}`);
-        output = "out";
+        body.push(`out = ${expr}`);
+        output = outputLabel = "out";
         return;
       }
       const name = s[0].text;
@@ -399,9 +403,12 @@ g = g + 10.0/f
         } else leaves.push({ label: name, py: pyName(name) });
       } else {
         assignCount.set(name, assignCount.get(name) - 1);
-        body.push(`${pyName(name)} = ${printPy(tree, target, used)}`);
+        body.push(`${pyName(name)} = ${expr}`);
       }
-      if (last) output = pyName(name);
+      if (last) {
+        output = pyName(name);
+        outputLabel = name;
+      }
     });
     const head = [];
     for (const name of free) {
@@ -455,11 +462,11 @@ g = g + 10.0/f
         );
       }
       if (extra.length || used.has("pow")) lines.push("", "");
-      lines.push(...head, ...body, "", `${output}.backward()`, `print("${output} =", ${output}.data)`);
+      lines.push(...head, ...body, "", `${output}.backward()`, `print("${outputLabel} =", ${output}.data)`);
       for (const l of shown) lines.push(`print("${l.label}.grad =", ${l.py}.grad)`);
     } else {
       lines.push("# chainrule export: the same graph in PyTorch (float64, like Python floats)", "import torch", "");
-      lines.push(...head, ...body, "", `${output}.backward()`, `print("${output} =", ${output}.item())`);
+      lines.push(...head, ...body, "", `${output}.backward()`, `print("${outputLabel} =", ${output}.item())`);
       for (const l of shown) lines.push(`print("${l.label}.grad =", ${l.py}.grad.item())`);
     }
     return lines.join("\n") + "\n";

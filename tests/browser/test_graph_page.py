@@ -68,6 +68,14 @@ def node(page, label: str) -> list[str]:
     return texts
 
 
+def analytic_grads(page) -> dict[str, float]:
+    """The gradient check panel's backprop grads, by leaf label, at full precision."""
+    return {
+        row.locator("th").inner_text(): float(row.locator(".grad-cell").get_attribute("title"))
+        for row in page.locator("#checks-body tr:has(th)").all()
+    }
+
+
 def type_program(page, source: str) -> None:
     box = page.locator("#source")
     box.fill("")
@@ -438,10 +446,7 @@ def test_micrograd_export_runs_and_gives_the_same_grads(page, screenshots) -> No
         page.select_option("#preset", preset)
         output, data, _ = PRESET_NUMBERS[preset]
         wait_for_output(page, output, data)
-        analytic = {
-            row.locator("th").inner_text(): float(row.locator(".grad-cell").get_attribute("title"))
-            for row in page.locator("#checks-body tr").all()
-        }
+        analytic = analytic_grads(page)
         page.click("#export-menu summary")
         page.click("#export-micrograd")
         code = page.locator("#code-text").input_value()
@@ -460,6 +465,50 @@ def test_micrograd_export_runs_and_gives_the_same_grads(page, screenshots) -> No
             assert float(printed[label]) == pytest.approx(grad, rel=1e-9, abs=1e-12), (preset, label)
         value = re.search(rf"^{output} = (\S+)$", run.stdout, re.M)
         assert value and f"{float(value.group(1)):.4f}" == data
+
+
+# programs that stress the code export: a Value exponent, a leaf name reused, the export's own
+# names (print, math, Value, torch, out) as names, a bare expression as the output, names from
+# the values map, a constant output
+TRICKY_PROGRAMS = [
+    ("x = 2.0\ny = 3.0\nz = x**y + y**2 - 2**x", {}),
+    ("a = 2.0\na = a*3 + a\nb = sigmoid(a) + log(a) + exp(-a) - relu(-a) + -a**2", {}),
+    ("print = 1.5\nmath = -2.0\nValue = 0.5\ntorch = 3.0\nout = print*math/(print - math) + Value*torch", {}),
+    ("u = 0.5; v = -1.25\ntanh(u*v) + 2**u - (u - v)**-1", {}),
+    ("L = x*y + tanh(x)", {"x": 0.75, "y": -2}),
+    ("L = 2*3 + tanh(1)", {}),
+    ("x = 0.3\ny = x**tanh(1) + 2**tanh(x) + tanh(tanh(0.5))", {}),
+]
+
+
+@pytest.mark.parametrize(("source", "values"), TRICKY_PROGRAMS)
+def test_micrograd_export_of_tricky_programs_gives_the_same_grads(page, screenshots, source, values) -> None:
+    open_page(page, hash_for(src=source, values=json.dumps(values)))
+    analytic = analytic_grads(page)
+    leaves = list(analytic)
+    code = page.evaluate(
+        "([src, values, leaves]) => window.chainrule.exportCode(src, values, 'micrograd', new Set(leaves))",
+        [source, values, leaves],
+    )
+    script = screenshots / f"export-micrograd-tricky-{TRICKY_PROGRAMS.index((source, values))}.py"
+    script.write_text(code)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr + code
+    printed = dict(re.findall(r"^(\w+)\.grad = (\S+)$", run.stdout, re.M))
+    assert set(printed) == set(analytic), run.stdout
+    for label, grad in analytic.items():
+        assert float(printed[label]) == pytest.approx(grad, rel=1e-9, abs=1e-12), (label, code)
+    texts = page.evaluate(
+        "() => [...document.querySelectorAll('#graph g.role-output text')].map((t) => t.textContent.trim())"
+    )
+    label, data = ("out", texts[0]) if texts[0].startswith("data ") else texts[:2]  # unlabeled: "out"
+    value = re.search(r"^(\w+) = (\S+)$", run.stdout, re.M)
+    assert value and value.group(1) == label and f"data {float(value.group(2)):.4f}" == data
+    torch_code = page.evaluate(
+        "([src, values, leaves]) => window.chainrule.exportCode(src, values, 'torch', new Set(leaves))",
+        [source, values, leaves],
+    )
+    ast.parse(torch_code)
 
 
 def test_pytorch_export_has_the_same_program(page) -> None:
