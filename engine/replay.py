@@ -51,6 +51,20 @@ FORWARD: dict[str, Callable[..., Array]] = {
 }
 
 
+# The same values written into an existing array (``out=``), for the ops that can.
+INTO: dict[str, Callable[..., Array]] = {
+    "+": np.add,
+    "-": np.subtract,
+    "*": np.multiply,
+    "/": np.divide,
+    "neg": np.negative,
+    "tanh": np.tanh,
+    "exp": np.exp,
+    "log": np.log,
+    "relu": lambda a, out: np.maximum(a, 0.0, out=out),
+}
+
+
 def _pow_base_log(a: Array, out: Array) -> Array:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(a > 0, out * np.log(np.where(a > 0, a, 1.0)), np.where(out == 0, 0.0, np.nan))
@@ -207,29 +221,34 @@ class Replay:
 
     def _output_ops(
         self, ops: list[Any]
-    ) -> list[tuple[int, str, tuple[int, ...], float | None, tuple[int, ...]]]:
-        """The ops behind ``output``, one by one, each with the values it uses for the last time."""
+    ) -> list[tuple[int, str, tuple[int, ...], float | None, tuple[int, ...], int | None]]:
+        """The ops behind ``output``, one by one, each with the values it uses for the last time
+        and, if one of those is an op's result, that one: its array can take this op's result."""
         behind = {self.output}
         for i, _, ins, _ in reversed(ops):
             if i in behind:
                 behind.update(ins)
         needed = [op for op in ops if op[0] in behind]
+        made = {op[0] for op in needed}
         last_use: dict[int, int] = {}
         for j, (_, _, ins, _) in enumerate(needed):
             for c in ins:
                 last_use[c] = j
-        return [
-            (i, op, ins, arg, tuple({c for c in ins if last_use[c] == j and c != self.output}))
-            for j, (i, op, ins, arg) in enumerate(needed)
-        ]
+        out = []
+        for j, (i, op, ins, arg) in enumerate(needed):
+            done = tuple({c for c in ins if last_use[c] == j and c != self.output})
+            reuse = next((c for c in done if c in made), None) if op in INTO else None
+            out.append((i, op, ins, arg, done, reuse))
+        return out
 
     def _leaves(
         self, vals: Any, X: np.ndarray, params: Sequence[float] | np.ndarray, y: Array | None
     ) -> None:
         for i, c in self.constants:
             vals[i] = c
+        columns = np.ascontiguousarray(np.asarray(X, dtype=float).T)  # each input's batch, contiguous
         for j, i in enumerate(self.input_slots):
-            vals[i] = X[:, j]
+            vals[i] = columns[j]
         for p, i in zip(params, self.param_slots, strict=True):
             vals[i] = float(p)
         if self.target_slot is not None:
@@ -265,12 +284,16 @@ class Replay:
         return grads[self.param_slots].sum(axis=1)
 
     def evaluate(self, X: np.ndarray, params: Sequence[float] | np.ndarray) -> np.ndarray:
-        """The ``output`` node over the batch ``X``, op by op, freeing each value after its last use."""
+        """The ``output`` node over the batch ``X``, op by op; each value is dropped (or its array
+        reused) after its last use, so big batches stay in the cache."""
         vals: list[Array] = [None] * self.size
         self._leaves(vals, X, params, None)
         with np.errstate(all="ignore"):
-            for i, op, ins, arg, done in self.output_ops:
-                vals[i] = FORWARD[op](*(vals[c] for c in ins), arg)
+            for i, op, ins, arg, done, reuse in self.output_ops:
+                if reuse is not None and isinstance(vals[reuse], np.ndarray):
+                    vals[i] = INTO[op](*(vals[c] for c in ins), out=vals[reuse])  # no new array
+                else:
+                    vals[i] = FORWARD[op](*(vals[c] for c in ins), arg)
                 for c in done:
                     vals[c] = None
         return np.broadcast_to(np.asarray(vals[self.output], dtype=float), (len(X),))
