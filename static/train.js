@@ -361,7 +361,9 @@
   /** One POST /api/train/step with the page's extras (grid for 2-D data, predictions). */
   function stepRequest(run, steps) {
     return postJson("/api/train/step", {
-      state: { ...run, history: [] }, // the page keeps the history: the request stays small
+      // The page keeps the history, and the API only reads the old grads when they pile up
+      // (forget zero_grad): leaving them out keeps the request small.
+      state: { ...run, history: [], grads: run.config.forget_zero_grad ? run.grads : null },
       steps,
       grid: nin(run) === 2 ? GRID : null,
       predictions: true,
@@ -529,7 +531,7 @@
     state.presetName = "";
     el.preset.value = "";
     const config = configFromForm();
-    if (LIVE_FIELDS.has(field) && state.run && state.valid && state.run.step > 0) {
+    if (LIVE_FIELDS.has(field) && state.run && state.run.step > 0) {
       // Same weights, new rules from the next step on: check them with a 0-step request.
       return enqueue(async () => {
         const gen = generation;
@@ -544,6 +546,8 @@
         } catch (e) {
           if (gen !== generation) return;
           pause();
+          state.valid = false; // the form no longer says what the run would do: fix it first
+          draw();
           clearErrors();
           if (e instanceof ApiError) showApiError(e.status, e.body, "Settings");
           else showGeneralError(`Settings: could not reach the server (${e.message})`);
@@ -871,7 +875,7 @@
     ctx.fillStyle = c.muted;
     ctx.textBaseline = "middle";
     ctx.textAlign = "right";
-    const lticks = log ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : niceTicks(0, hi, 4);
+    const lticks = log ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : niceTicks(0, hi, 5);
     for (const t of lticks) {
       const y = log ? pad.t + ph - ((t - lo) / (hi - lo || 1)) * ph : YL(t);
       ctx.fillText(log ? `1e${t}` : fmt(t, t < 1 ? 2 : 1).replace(/\.?0+$/, "") || "0", pad.l - 5, y);
@@ -928,7 +932,7 @@
     const H = 260;
     const colX = (i) => 30 + (i * (W - 60)) / (sizes.length - 1);
     const rowY = (k, n) => (n === 1 ? H / 2 : 16 + (k * (H - 32)) / (n - 1));
-    const r = Math.max(3, Math.min(9, (H - 32) / Math.max(...sizes) / 2.6));
+    const r = Math.max(2.5, Math.min(9, (H - 32) / Math.max(...sizes) / 3));
     if (key !== networkKey) {
       networkKey = key;
       svg.replaceChildren();

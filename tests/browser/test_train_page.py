@@ -313,6 +313,22 @@ def test_teaching_toggles_change_the_config(page):
     assert [round(h["loss"], 4) for h in history[:2]] == [0.8958, 1.7236]
     assert round(history[2]["loss"], 4) != 0.7429
 
+    # lr, schedule, batch... apply from the next step: the run keeps its step and weights
+    page.check("#too-high")
+    page.wait_for_function("() => location.hash.includes('lr=10&')")
+    assert step_of(page) == 3
+    page.fill("#batch", "0")
+    page.dispatch_event("#batch", "change")
+    page.wait_for_selector("#err-batch")
+    assert "greater than or equal to 1" in page.text_content("#err-batch")
+    assert page.is_disabled("#play") and page.is_disabled("#step")
+    page.fill("#batch", "")
+    page.dispatch_event("#batch", "change")
+    page.wait_for_function("() => !document.querySelector('#err-batch')")
+    assert page.is_enabled("#play")
+    page.click("#step")
+    wait_step(page, 4)
+
 
 def test_projector_mode_is_large_and_nothing_leaves_the_machine(page, base_url, screenshots):
     open_train(page)
