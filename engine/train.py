@@ -144,13 +144,15 @@ def to_weights(flat: Any, nin: int, layers: list[int]) -> dict[str, Any]:
     return {"layers": out}
 
 
-def from_weights(weights: Any, nin: int, layers: list[int], field: str = "weights") -> np.ndarray:
+def from_weights(
+    weights: Any, nin: int, layers: list[int], loc: tuple[str | int, ...] = ("weights",)
+) -> np.ndarray:
     """The JSON weights shape as a flat vector; ``TrainError`` naming the first misfit."""
     if not isinstance(weights, dict) or not isinstance(weights.get("layers"), list):
-        raise TrainError((field,), 'expected {"layers": [{"neurons": [{"w": [...], "b": ...}]}]}')
+        raise TrainError(loc, 'expected {"layers": [{"neurons": [{"w": [...], "b": ...}]}]}')
     if len(weights["layers"]) != len(layers):
         raise TrainError(
-            (field, "layers"), f"expected {len(layers)} layers (config.layers), got {len(weights['layers'])}"
+            (*loc, "layers"), f"expected {len(layers)} layers (config.layers), got {len(weights['layers'])}"
         )
     flat: list[float] = []
     width = nin
@@ -159,10 +161,10 @@ def from_weights(weights: Any, nin: int, layers: list[int], field: str = "weight
         if not isinstance(neurons, list) or len(neurons) != nout:
             got = len(neurons) if isinstance(neurons, list) else "none"
             raise TrainError(
-                (field, "layers", li, "neurons"), f"expected {nout} neurons (config.layers[{li}]), got {got}"
+                (*loc, "layers", li, "neurons"), f"expected {nout} neurons (config.layers[{li}]), got {got}"
             )
         for ni, neuron in enumerate(neurons):
-            where = (field, "layers", li, "neurons", ni)
+            where = (*loc, "layers", li, "neurons", ni)
             w = neuron.get("w") if isinstance(neuron, dict) else None
             if not isinstance(w, list) or len(w) != width:
                 what = (
@@ -246,7 +248,7 @@ def normalise(state: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"version": VERSION, "config": config, "step": step, "weights": weights}
     grads = state.get("grads")
     out["grads"] = (
-        None if grads is None else to_weights(from_weights(grads, nin, layers, "grads"), nin, layers)
+        None if grads is None else to_weights(from_weights(grads, nin, layers, ("grads",)), nin, layers)
     )
     opt_state = state.get("optimizer_state")
     if config["optimizer"]["name"] == "adam" and opt_state is not None:
@@ -256,7 +258,7 @@ def normalise(state: dict[str, Any]) -> dict[str, Any]:
             )
         out["optimizer_state"] = {
             key: to_weights(
-                from_weights(opt_state.get(key), nin, layers, f"optimizer_state.{key}"), nin, layers
+                from_weights(opt_state.get(key), nin, layers, ("optimizer_state", key)), nin, layers
             )
             for key in ("m", "v")
         }

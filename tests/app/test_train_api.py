@@ -202,7 +202,7 @@ def test_adam_state_of_the_wrong_shape_is_a_422(client, demo):
     state["optimizer_state"] = {"m": demo["weights"], "v": {"layers": [{"neurons": []}]}}
     response = client.post("/api/train/step", json={"state": state})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][:4] == ["body", "state", "optimizer_state.v", "layers"]
+    assert response.json()["detail"][0]["loc"][:5] == ["body", "state", "optimizer_state", "v", "layers"]
 
 
 @pytest.mark.parametrize(
