@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -32,7 +33,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections import defaultdict
@@ -175,13 +175,15 @@ def status_kib(pid: int, key: str) -> int:
     return 0
 
 
-class Watcher(threading.Thread):
-    """Polls /proc: `dot` processes under the server, and the server's memory."""
+class Watcher(multiprocessing.Process):
+    """Polls /proc: `dot` processes under the server, and the server's memory. A process of
+    its own, so that polling does not hold up the clients (they share no GIL with it)."""
 
     def __init__(self, server_pid: int) -> None:
         super().__init__(daemon=True)
         self.server_pid = server_pid
-        self.stop = threading.Event()
+        self.stop = multiprocessing.Event()
+        self._results: multiprocessing.Queue = multiprocessing.Queue()
         self.max_dot = 0  # under the server
         self.max_dot_anywhere = 0  # on the whole machine (other users of dot included)
         self.memory: list[tuple[float, int]] = []  # (time, total VmRSS KiB of server + workers)
@@ -209,6 +211,13 @@ class Watcher(threading.Thread):
                 self.peak_hwm = max(self.peak_hwm, sum(status_kib(p, "VmHWM") for p in pids))
                 next_memory = now + SAMPLE_SECONDS
             time.sleep(DOT_POLL_SECONDS)
+        self._results.put((self.max_dot, self.max_dot_anywhere, self.memory, self.peak_hwm))
+
+    def finish(self) -> None:
+        """Stop polling and bring the figures back into this process."""
+        self.stop.set()
+        self.max_dot, self.max_dot_anywhere, self.memory, self.peak_hwm = self._results.get(timeout=30)
+        self.join()
 
 
 # --- running it ---------------------------------------------------------------------------
@@ -312,8 +321,7 @@ def main() -> None:
         elapsed = asyncio.run(drive(url, args, results))
     finally:
         if watcher:
-            watcher.stop.set()
-            watcher.join()
+            watcher.finish()
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=20)
