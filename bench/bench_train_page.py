@@ -1,6 +1,6 @@
 """The training page in Chromium: screen updates per second while the micrograd demo plays.
 
-    .venv/bin/python -m bench.bench_train_page              # 8 seconds of play per preset
+    .venv/bin/python -m bench.bench_train_page              # 6 seconds of play per preset
     .venv/bin/python -m bench.bench_train_page --seconds 4
 
 Starts the app (uvicorn, one worker) on a free port, opens /train in headless Chromium, plays a
@@ -58,7 +58,7 @@ def serve() -> tuple[subprocess.Popen, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=6.0)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -66,7 +66,13 @@ def main() -> None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for preset, speed in [("micrograd-demo", "1"), ("lecture", "1"), ("spiral-adam", "5")]:
+            runs = [
+                ("micrograd-demo", "1"),
+                ("micrograd-demo", "auto"),
+                ("lecture", "1"),
+                ("spiral-adam", "5"),
+            ]
+            for preset, speed in runs:
                 page = browser.new_page(viewport={"width": 1366, "height": 768})
                 page.add_init_script(TIMING)
                 page.goto(f"{url}/train")
@@ -86,9 +92,10 @@ def main() -> None:
                 page.click("#play")
                 trips = page.evaluate("window.__steps")
                 draws = page.evaluate("window.chainruleTrain.drawMs")
-                updates = (s1 - s0) / int(speed) / (t1 - t0)
+                updates = len(trips) / (t1 - t0)
+                steps = (s1 - s0) / (t1 - t0)
                 print(
-                    f"{preset:15s} {updates:5.1f} updates/s ({int(speed)} step/update)  "
+                    f"{preset:15s} speed {speed:4s} {updates:5.1f} updates/s {steps:5.1f} steps/s  "
                     f"step round trip median {statistics.median(trips):5.1f} ms  "
                     f"frame draw median {statistics.median(draws):4.1f} ms"
                 )

@@ -15,7 +15,8 @@
   const MAX_HISTORY = 1000; // as the server's train_max_history
   const GRAPH_EVERY_MS = 700; // the sample's graph is re-rendered at most this often while playing
   const GRAPH_MAX_NODES = 300; // bigger nets skip the sample's graph (the API's cap is 400)
-  const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-high preset)
+  const AUTO_STEPS_PER_S = 12; // "auto" speed: training steps a second, however slow the server
+const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-high preset)
   const HASH_DELAY_MS = 250;
   const DEFAULT_PRESET = "micrograd-demo";
 
@@ -68,7 +69,8 @@
     playing: false,
     theme: "light",
     lastTheme: "light",
-    speed: 1,
+    speed: "auto", // steps per update: a number, or "auto" (enough steps for AUTO_STEPS_PER_S)
+    rttMs: 0, // the recent step requests' round trip (a moving average)
     until: null,
     sample: 0,
     graphFit: false,
@@ -238,8 +240,8 @@
     const p = new URLSearchParams(location.hash.slice(1));
     const theme = p.get("theme");
     if (THEMES.includes(theme)) state.theme = theme;
-    const speed = Number(p.get("speed"));
-    if ([1, 2, 5, 10, 25].includes(speed)) state.speed = speed;
+    const speed = p.get("speed") === "auto" ? "auto" : Number(p.get("speed"));
+    if (["auto", 1, 2, 5, 10, 25].includes(speed)) state.speed = speed;
     if (p.has("until")) state.until = /^\d+$/.test(p.get("until")) ? Number(p.get("until")) : null;
     if (!p.has("dataset")) return null;
     const c = { dataset: {}, optimizer: {} };
@@ -386,7 +388,7 @@
     state.predictions = data.predictions;
     state.valid = true;
     baseConfig = run.config;
-    state.updates.push(performance.now());
+    state.updates.push([performance.now(), run.step]);
     if (state.updates.length > 30) state.updates.shift();
     draw();
     graphSoon();
@@ -420,8 +422,11 @@
     if (!state.valid || !state.run) return;
     const gen = generation;
     let data;
+    const t0 = performance.now();
     try {
       data = await stepRequest(state.run, n);
+      const rtt = performance.now() - t0;
+      state.rttMs = state.rttMs ? 0.7 * state.rttMs + 0.3 * rtt : rtt;
     } catch (e) {
       if (gen !== generation) return;
       pause();
@@ -457,13 +462,21 @@
     graphSoon();
   }
 
+  /** Steps for the next request: the chosen speed, never past "Stop at". */
+  function stepsPerUpdate() {
+    let n = state.speed;
+    if (n === "auto") n = Math.min(25, Math.max(1, Math.round((AUTO_STEPS_PER_S * state.rttMs) / 1000)));
+    if (state.until && state.run && state.until > state.run.step) n = Math.min(n, state.until - state.run.step);
+    return n;
+  }
+
   async function loop() {
     if (loopRunning) return;
     loopRunning = true;
     try {
       while (state.playing) {
         const t0 = performance.now();
-        await enqueue(() => doSteps(state.speed));
+        await enqueue(() => doSteps(stepsPerUpdate()));
         const wait = MIN_UPDATE_MS - (performance.now() - t0);
         if (wait > 0) await sleep(wait);
       }
@@ -506,7 +519,7 @@
     el.preset.value = name;
     state.until = p.steps;
     el.until.value = p.steps;
-    state.speed = p.steps > 200 ? 5 : 1;
+    state.speed = p.steps > 200 ? 5 : "auto";
     el.speed.value = String(state.speed);
     formFromConfig(p.state.config);
     return enqueue(() => startRun(p.state));
@@ -669,8 +682,10 @@
     $("stat-acc").textContent = last ? pct(last.accuracy) : "–";
     $("stat-lr").textContent = run ? fmt(currentLr(run)) : "–";
     const u = state.updates;
-    const rate = u.length > 2 && state.playing ? (1000 * (u.length - 1)) / (u[u.length - 1] - u[0]) : 0;
-    $("stat-rate").textContent = rate ? `${rate.toFixed(0)} updates/s` : "";
+    const span = u.length > 2 && state.playing ? (u[u.length - 1][0] - u[0][0]) / 1000 : 0;
+    $("stat-rate").textContent = span
+      ? `${((u.length - 1) / span).toFixed(0)} updates/s · ${((u[u.length - 1][1] - u[0][1]) / span).toFixed(0)} steps/s`
+      : "";
     el.play.disabled = !state.valid;
     $("step").disabled = !state.valid;
     if (!run) return;
@@ -1170,7 +1185,7 @@
     $("step").addEventListener("click", singleStep);
     $("reset").addEventListener("click", reset);
     el.speed.addEventListener("change", () => {
-      state.speed = Number(el.speed.value) || 1;
+      state.speed = el.speed.value === "auto" ? "auto" : Number(el.speed.value) || 1;
       writeHash();
     });
     el.until.addEventListener("change", () => {
