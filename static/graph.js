@@ -773,9 +773,14 @@ g = g + 10.0/f
 
   const view = { ready: false, base: null, cx: 0, cy: 0, scale: 1 };
 
+  // the viewport's size, kept up to date by a ResizeObserver: reading it from the DOM right
+  // after inserting a new SVG would force an extra layout on every redraw
+  let vpSize = null;
+  let refitOnResize = false;
+
   function viewportSize() {
-    const r = el.viewport.getBoundingClientRect();
-    return { w: Math.max(r.width, 50), h: Math.max(r.height, 50) };
+    if (!vpSize) vpSize = { w: el.viewport.clientWidth, h: el.viewport.clientHeight };
+    return { w: Math.max(vpSize.w, 50), h: Math.max(vpSize.h, 50) };
   }
 
   function fit() {
@@ -954,7 +959,13 @@ g = g + 10.0/f
     };
     el.viewport.addEventListener("pointerup", end);
     el.viewport.addEventListener("pointercancel", end);
-    new ResizeObserver(() => applyView()).observe(el.viewport);
+    new ResizeObserver((entries) => {
+      const r = entries[entries.length - 1].contentRect;
+      vpSize = { w: r.width, h: r.height };
+      if (refitOnResize && view.ready) autoFit();
+      else applyView();
+      refitOnResize = false;
+    }).observe(el.viewport);
     $("zoom-in").addEventListener("click", () => zoomBy(1.25));
     $("zoom-out").addEventListener("click", () => zoomBy(0.8));
     $("fit").addEventListener("click", fit);
@@ -1378,7 +1389,7 @@ g = g + 10.0/f
     const btn = $("toggle-editor");
     btn.setAttribute("aria-pressed", String(!visible));
     btn.textContent = visible ? "Hide editor" : "Show editor";
-    requestAnimationFrame(() => (view.ready ? autoFit() : null));
+    refitOnResize = true; // the graph gets (or gives back) the editor's room: fit it again
     writeHash();
   }
 
