@@ -42,6 +42,7 @@ def assert_common_headers(response) -> None:
     ("method", "url", "kwargs", "status"),
     [
         ("GET", "/", {}, 200),
+        ("GET", "/train", {}, 200),
         ("GET", "/healthz", {}, 200),
         ("GET", "/static/style.css", {}, 200),
         ("GET", "/static/graph.js", {}, 200),
@@ -134,8 +135,9 @@ class PageAudit(HTMLParser):
         self._in_script = False if tag == "script" else self._in_script
 
 
-def test_pages_have_no_inline_script_style_or_remote_source(client):
-    response = client.get("/")
+@pytest.mark.parametrize("url", ["/", "/train"])
+def test_pages_have_no_inline_script_style_or_remote_source(client, url):
+    response = client.get(url)
     assert response.status_code == 200
     audit = PageAudit()
     audit.feed(response.text)

@@ -43,3 +43,17 @@ def test_an_inline_script_is_blocked(page):
     page.wait_for_function("window.__violations.length > 0")
     assert page.evaluate("window.__ran") is None
     assert any("script-src" in v for v in page.evaluate("window.__violations"))
+
+
+def test_train_page_runs_under_the_policy_without_violations(page, screenshots):
+    page.add_init_script(RECORD_VIOLATIONS)
+    response = page.goto("/train")
+    assert response.status == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector("body[data-ready=true]")
+    for _ in range(3):
+        page.click("#step")
+    page.wait_for_function("() => Number(document.querySelector('#stat-step').textContent) >= 3")
+    page.screenshot(path=str(screenshots / "csp-train-page.png"))
+    assert page.evaluate("window.__violations") == []
+    assert not [m for m in page.console_errors if "Content Security Policy" in m]
