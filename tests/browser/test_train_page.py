@@ -13,7 +13,10 @@ pytestmark = pytest.mark.browser
 DEMO_STEP0_LOSS = "0.8958"  # micrograd's demo.ipynb prints "step 0 loss 0.8958..., accuracy 50.0%"
 LECTURE_TARGETS = ["1.0", "-1.0", "-1.0", "1.0"]
 
-STEP = "() => window.chainruleTrain && window.chainruleTrain.step"
+RECORD_CSP_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective));
+"""
 
 
 def open_train(page, hash_: str = "") -> None:
@@ -230,6 +233,7 @@ def test_train_page_restores_its_configuration_from_the_url(page, browser, base_
 
 
 def test_lecture_preset_shows_predictions_and_one_samples_graph(page, screenshots):
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
     open_train(page)
     page.select_option("#preset", "lecture")
     page.wait_for_function("() => document.querySelectorAll('#predictions tbody tr').length === 4")
@@ -254,6 +258,8 @@ def test_lecture_preset_shows_predictions_and_one_samples_graph(page, screenshot
     page.select_option("#sample", "1")
     page.wait_for_function("() => document.querySelector('#sample-note').textContent.includes('Sample #2')")
     page.screenshot(path=str(screenshots / "train-lecture-1366.png"), full_page=True)
+    assert page.evaluate("window.__violations") == [], "the graph's SVG runs under the strict CSP"
+    assert not page.console_errors
 
 
 def test_bad_settings_show_the_apis_message_next_to_the_field(page):
