@@ -612,6 +612,12 @@ g = g + 10.0/f
       delete el.errorBox.dataset.line;
       delete el.errorBox.dataset.column;
     }
+    // names without a value: offer to put them in the values map (then they get sliders)
+    const missing = /no value/.test(message) ? [...message.matchAll(/'([A-Za-z_]\w*)' \(line/g)].map((m) => m[1]) : [];
+    const fix = $("error-fix");
+    fix.hidden = missing.length === 0;
+    fix.textContent = `Give ${missing.join(", ")} the value 1.0`;
+    fix.dataset.names = missing.join(" ");
     el.errorBox.hidden = false;
     el.source.setAttribute("aria-invalid", "true");
     syncGutter();
@@ -1640,6 +1646,11 @@ g = g + 10.0/f
       copyText(el.codeText.value);
     });
     $("copy-link").addEventListener("click", copyLink);
+    $("error-fix").addEventListener("click", (e) => {
+      const names = e.currentTarget.dataset.names.split(" ").filter(Boolean);
+      state.values = { ...state.values, ...Object.fromEntries(names.map((n) => [n, 1])) };
+      render();
+    });
     const menu = $("export-menu");
     menu.addEventListener("click", (e) => {
       if (e.target.closest("div button")) menu.open = false;

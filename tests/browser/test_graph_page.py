@@ -309,6 +309,20 @@ def test_a_link_restores_program_values_theme_step_and_hidden_editor(page, scree
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
 
 
+def test_names_without_a_value_can_be_given_one(page) -> None:
+    open_page(page)
+    page.locator("#source").fill("L = x*y + x")
+    page.wait_for_selector("#error-fix:not([hidden])")
+    assert page.locator("#error-fix").inner_text() == "Give x, y the value 1.0"
+    page.click("#error-fix")
+    wait_for_output(page, "L", "2.0000")
+    assert page.locator("#error-box").is_hidden()
+    page.locator("#leaf-x").fill("3")
+    wait_for_output(page, "L", "6.0000")
+    assert page.locator("#source").input_value() == "L = x*y + x"
+    page.wait_for_function('() => decodeURIComponent(location.hash).includes(\'{"x":3,"y":1}\')')
+
+
 def test_editing_a_leaf_rewrites_its_line_and_updates_the_graph(page) -> None:
     open_page(page, hash_for(src=LECTURE))
     page.locator("#leaf-a").fill("3")
