@@ -424,6 +424,7 @@ def test_keyboard_alone_reaches_a_node_and_the_shortcuts(page) -> None:
     # every control is a real button or field with a name
     unnamed = page.evaluate(
         """() => [...document.querySelectorAll('button, select, input, textarea, [role=button]')]
+             .filter((e) => !e.closest('[hidden]'))
              .filter((e) => !(e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')
                               || e.textContent.trim() || e.labels?.length))
              .map((e) => e.outerHTML.slice(0, 80))"""
