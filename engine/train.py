@@ -123,13 +123,6 @@ def parameter_count(nin: int, layers: list[int]) -> int:
     return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(layers)))
 
 
-def init_weights(config: dict[str, Any]) -> dict[str, Any]:
-    """micrograd's initialisation: ``MLP(nin, layers)`` under ``random.Random(seed)``."""
-    nin = INPUTS[config["dataset"]["name"]]
-    model = MLP(nin, config["layers"], activation=config["activation"], seed=config["seed"])
-    return to_weights([p.data for p in model.parameters()], nin, config["layers"])
-
-
 def to_weights(flat: Any, nin: int, layers: list[int]) -> dict[str, Any]:
     """A flat parameter vector (micrograd's ``parameters()`` order) as the JSON weights shape."""
     values = [float(v) for v in flat]
@@ -154,7 +147,7 @@ def from_weights(
         raise TrainError(
             (*loc, "layers"), f"expected {len(layers)} layers (config.layers), got {len(weights['layers'])}"
         )
-    flat: list[float] = []
+    rows: list[np.ndarray] = []
     width = nin
     for li, (layer, nout) in enumerate(zip(weights["layers"], layers, strict=True)):
         neurons = layer.get("neurons") if isinstance(layer, dict) else None
@@ -172,16 +165,28 @@ def from_weights(
                 )
                 got = len(w) if isinstance(w, list) else "none"
                 raise TrainError((*where, "w"), f"expected {what}, got {got}")
-            for wi, v in enumerate(w):
-                flat.append(_finite(v, (*where, "w", wi)))
-            flat.append(_finite(neuron.get("b"), (*where, "b")))
+            row = [*w, neuron.get("b")]
+            try:
+                values = np.array(row, dtype=float)
+                fine = {type(v) for v in row} <= {float, int} and bool(np.isfinite(values).all())
+            except (TypeError, ValueError, OverflowError):
+                fine = False
+            if not fine:  # find the culprit
+                for wi, v in enumerate(w):
+                    _finite(v, (*where, "w", wi))
+                _finite(neuron.get("b"), (*where, "b"))
+            rows.append(values)
         width = nout
-    return np.array(flat)
+    return np.concatenate(rows)
 
 
 def _finite(v: Any, loc: tuple[str | int, ...]) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        raise TrainError(loc, f"expected a finite number, got {v!r}")
+    try:
+        fine = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(float(v))
+    except OverflowError:  # an int too big for a float
+        fine = False
+    if not fine:
+        raise TrainError(loc, f"expected a finite number, got {v!r:.40}")
     return float(v)
 
 
@@ -232,41 +237,7 @@ def new_state(config: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def normalise(state: dict[str, Any]) -> dict[str, Any]:
     """The state with defaults filled in and weights initialised if missing, checked throughout."""
-    config = config_of(state)
-    check_config(config)
-    nin = INPUTS[config["dataset"]["name"]]
-    layers = config["layers"]
-    step = state.get("step", 0)
-    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise TrainError(("step",), f"expected a whole number of steps done, got {step!r}")
-    weights = state.get("weights")
-    weights = (
-        init_weights(config)
-        if weights is None
-        else to_weights(from_weights(weights, nin, layers), nin, layers)
-    )
-    out: dict[str, Any] = {"version": VERSION, "config": config, "step": step, "weights": weights}
-    grads = state.get("grads")
-    out["grads"] = (
-        None if grads is None else to_weights(from_weights(grads, nin, layers, ("grads",)), nin, layers)
-    )
-    opt_state = state.get("optimizer_state")
-    if config["optimizer"]["name"] == "adam" and opt_state is not None:
-        if not isinstance(opt_state, dict):
-            raise TrainError(
-                ("optimizer_state",), 'expected {"m": <weights shape>, "v": <weights shape>} or null'
-            )
-        out["optimizer_state"] = {
-            key: to_weights(
-                from_weights(opt_state.get(key), nin, layers, ("optimizer_state", key)), nin, layers
-            )
-            for key in ("m", "v")
-        }
-    else:
-        out["optimizer_state"] = None
-    out["history"] = list(state.get("history") or [])
-    out["stopped"] = state.get("stopped")
-    return out
+    return Run(state).to_state(max_history=None)
 
 
 def learning_rate(opt: dict[str, Any], k: int) -> float:
@@ -282,22 +253,33 @@ class Run:
     """A state unpacked into numpy arrays for stepping, and packed back."""
 
     def __init__(self, state: dict[str, Any]) -> None:
-        state = normalise(state)
-        self.config = config = state["config"]
-        self.nin = INPUTS[config["dataset"]["name"]]
-        self.layers = list(config["layers"])
-        self.replay = model_replay(self.nin, tuple(self.layers), config["activation"], config["loss"])
+        self.config = config = config_of(state)
+        check_config(config)
+        self.nin = nin = INPUTS[config["dataset"]["name"]]
+        self.layers = layers = list(config["layers"])
+        self.replay = model_replay(nin, tuple(layers), config["activation"], config["loss"])
         self.X, self.y = dataset_of(config)
-        self.step = state["step"]
-        self.params = from_weights(state["weights"], self.nin, self.layers)
-        self.grads = None if state["grads"] is None else from_weights(state["grads"], self.nin, self.layers)
-        opt_state = state["optimizer_state"]
+        self.step = state.get("step", 0)
+        if isinstance(self.step, bool) or not isinstance(self.step, int) or self.step < 0:
+            raise TrainError(("step",), f"expected a whole number of steps done, got {self.step!r}")
+        weights = state.get("weights")
+        if weights is None:  # micrograd's initialisation: MLP(nin, layers) under random.Random(seed)
+            model = MLP(nin, layers, activation=config["activation"], seed=config["seed"])
+            self.params = np.array([p.data for p in model.parameters()], dtype=float)
+        else:
+            self.params = from_weights(weights, nin, layers)
+        grads = state.get("grads")
+        self.grads = None if grads is None else from_weights(grads, nin, layers, ("grads",))
         self.m = self.v = None
-        if opt_state is not None:
-            self.m = from_weights(opt_state["m"], self.nin, self.layers)
-            self.v = from_weights(opt_state["v"], self.nin, self.layers)
-        self.history = state["history"]
-        self.stopped = state["stopped"]
+        opt_state = state.get("optimizer_state")
+        if config["optimizer"]["name"] == "adam" and opt_state is not None:
+            if not isinstance(opt_state, dict):
+                message = 'expected {"m": <weights shape>, "v": <weights shape>} or null'
+                raise TrainError(("optimizer_state",), message)
+            self.m = from_weights(opt_state.get("m"), nin, layers, ("optimizer_state", "m"))
+            self.v = from_weights(opt_state.get("v"), nin, layers, ("optimizer_state", "v"))
+        self.history: list[dict[str, Any]] = list(state.get("history") or [])
+        self.stopped = state.get("stopped")
 
     def batch(self, k: int) -> np.ndarray | None:
         """Step k's sample indices (None: the full batch), drawn from the seed and k alone."""
@@ -365,7 +347,9 @@ class Run:
                 metrics.append({"step": k, "loss": loss, "accuracy": accuracy})
         return metrics
 
-    def to_state(self, max_history: int = 1000) -> dict[str, Any]:
+    def to_state(self, max_history: int | None = 1000) -> dict[str, Any]:
+        """The run as a JSON-able state, keeping the last ``max_history`` metrics (None: all)."""
+
         def shape(flat: np.ndarray | None) -> dict[str, Any] | None:
             return None if flat is None else to_weights(flat, self.nin, self.layers)
 
@@ -377,7 +361,11 @@ class Run:
             "weights": shape(self.params),
             "grads": shape(self.grads),
             "optimizer_state": {"m": shape(self.m), "v": shape(self.v)} if adam else None,
-            "history": self.history[-max_history:] if max_history > 0 else [],
+            "history": self.history
+            if max_history is None
+            else self.history[-max_history:]
+            if max_history
+            else [],
             "stopped": self.stopped,
         }
 

@@ -245,6 +245,16 @@ def test_missing_weights_are_initialised_like_micrograd():
             ("weights", "layers", 0, "neurons", 0, "b"),
             "finite",
         ),
+        (
+            lambda s: s["weights"]["layers"][2]["neurons"][0]["w"].__setitem__(5, 10**400),
+            ("weights", "layers", 2, "neurons", 0, "w", 5),
+            "finite",
+        ),
+        (
+            lambda s: s["weights"]["layers"][2]["neurons"][0]["w"].__setitem__(1, True),
+            ("weights", "layers", 2, "neurons", 0, "w", 1),
+            "finite",
+        ),
         (lambda s: s["weights"]["layers"].pop(), ("weights", "layers"), "expected 3 layers"),
         (lambda s: s["config"].update(layers=[16, 2]), ("config", "layers", 1), "last layer"),
         (lambda s: s["config"].update(batch_size=500), ("config", "batch_size"), "1 to 100"),
