@@ -62,6 +62,9 @@ class Settings:
     train_max_l2: float = 10.0
     # largest dataset noise (standard deviation) accepted
     train_max_noise: float = 2.0
+    # work one request (or one stream event) may ask for: steps x samples per step x parameters;
+    # the demo's 100 steps are 3.4e6, about 0.2 s of CPU
+    train_max_work: int = 50_000_000
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -76,6 +76,16 @@ def _check_grid(run: Run, grid: int | None, loc: tuple[Any, ...]) -> None:
         raise _invalid(loc, f"the decision boundary needs a dataset with 2 inputs; {name!r} has {run.nin}")
 
 
+def _check_work(run: Run, steps: int, loc: tuple[Any, ...]) -> None:
+    batch = run.config["batch_size"] or len(run.X)
+    work, limit = steps * min(batch, len(run.X)) * len(run.params), get_settings().train_max_work
+    if work > limit:
+        message = (
+            f"{steps} steps x {batch} samples x {len(run.params)} parameters is over the limit of {limit}"
+        )
+        raise _invalid(loc, f"{message}; take fewer steps per request")
+
+
 def _answer(
     run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool
 ) -> dict[str, Any]:
@@ -120,6 +130,7 @@ def post_step(request: StepRequest) -> dict[str, Any]:
     boundary and every sample's score under the new weights."""
     run = _run(request.state)
     _check_grid(run, request.grid, ("body", "grid"))
+    _check_work(run, request.steps, ("body", "steps"))
     settings = get_settings()
     metrics = run.train(request.steps, settings.train_max_abs_weight)
     run.history = run.history + metrics
@@ -172,6 +183,7 @@ def _stream_run(request: StreamRequest) -> tuple[StreamRequest, Run]:
     # a dependency, so that a bad state is a 422 before the stream starts
     run = _run(request.state)
     _check_grid(run, request.grid, ("body", "grid"))
+    _check_work(run, min(request.every, request.steps), ("body", "every"))
     return request, run
 
 
@@ -227,6 +239,8 @@ def _get_stream_run(
         start = int(last_event_id)
     run = _run(state, loc=("query",))
     _check_grid(run, grid, ("query", "grid"))
+    _check_work(run, every, ("query", "every"))
+    _check_work(run, start, ("header", "Last-Event-ID"))
     # runs are deterministic: redo the steps the client already has
     run.history = run.history + run.train(start, get_settings().train_max_abs_weight)
     options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}

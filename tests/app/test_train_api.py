@@ -371,3 +371,14 @@ def test_sample_graph_errors_name_the_field(client, demo):
     out_of_range = client.post("/api/train/graph", json={"state": small, "sample": 100})
     assert out_of_range.status_code == 422
     assert out_of_range.json()["detail"][0]["loc"] == ["body", "sample"]
+
+
+def test_too_much_work_in_one_request_is_a_422_before_any_step(client):
+    state = {"config": {"layers": [32, 32, 1], "dataset": {"n_samples": 1000}}}
+    response = client.post("/api/train/step", json={"state": state, "steps": 100})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "steps"]
+    assert "100 steps x 1000 samples x 1185 parameters is over the limit" in error["msg"]
+    smaller = client.post("/api/train/step", json={"state": state, "steps": 1})
+    assert smaller.status_code == 200
