@@ -1634,6 +1634,15 @@ g = g + 10.0/f
       const g = e.target.closest("g[data-node]");
       if (g) selectNode(g.dataset.node, false);
     });
+    // double-click an input leaf: straight to its value field in the inspector
+    el.graph.addEventListener("dblclick", (e) => {
+      const g = e.target.closest("g[data-node]");
+      const n = g && graph && graph.byId.get(g.dataset.node);
+      if (!n || n.role !== "input") return;
+      selectNode(n.id, true);
+      const field = $(`inspect-${n.label}`);
+      if (field) field.select();
+    });
     el.h.addEventListener("change", () => setH(Number(el.h.value)));
     $("h-bigger").addEventListener("click", () => setH(Math.min(1, Number((state.h * 10).toPrecision(6)))));
     $("h-smaller").addEventListener("click", () => setH(Number((state.h / 10).toPrecision(6))));
