@@ -300,6 +300,10 @@ def test_a_link_restores_program_values_theme_step_and_hidden_editor(page, scree
     wait_for_svg_text(page, "data 16.0000")
     page.wait_for_function("() => decodeURIComponent(location.hash).includes('\"y\":7')")
     page.screenshot(path=screenshots / "graph-dark-restored-1366.png")
+    # "Copy link" puts this exact view on the clipboard
+    page.click("#export-menu summary")
+    page.click("#copy-link")
+    page.wait_for_function("async (u) => (await navigator.clipboard.readText()) === u", arg=page.url)
     # the same link opened fresh shows the same thing
     url = page.url
     page.goto("about:blank")
@@ -307,6 +311,12 @@ def test_a_link_restores_program_values_theme_step_and_hidden_editor(page, scree
     page.wait_for_selector("#graph svg g.value")
     assert node(page, "L")[1] == "data 16.0000"
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    # a new link pasted into the same tab takes over
+    page.evaluate("(h) => { location.hash = h; }", hash_for(src="a = 4.0\nb = a*a", theme="light"))
+    wait_for_output(page, "b", "16.0000")
+    assert node(page, "a")[2] == "grad 8.0000"
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+    assert page.locator("#editor-pane").is_visible()
 
 
 def test_names_without_a_value_can_be_given_one(page) -> None:
