@@ -52,8 +52,8 @@ class Settings:
     train_max_stream_seconds: float = 120.0
     # decision-boundary grids are at most this many points per side
     train_max_grid: int = 100
-    # metric entries a state keeps (the oldest are dropped)
-    train_max_history: int = 1000
+    # metric entries a state keeps (the oldest are dropped; the page charts from the metrics it receives)
+    train_max_history: int = 200
     # a step that would push a weight beyond ±this is not applied: the run stops as diverged
     train_max_abs_weight: float = 1e6
     # largest learning rate accepted
