@@ -79,6 +79,7 @@ class Results:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
     recording: bool = False
+    client_cores: float = 0.0  # CPU the clients themselves used (they share the machine)
 
     def record(self, kind: str, seconds: float, problem: str | None) -> None:
         if not self.recording:
@@ -175,6 +176,16 @@ def status_kib(pid: int, key: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (its finished children not included)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().decode(errors="replace").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Watcher(multiprocessing.Process):
     """Polls /proc: `dot` processes under the server, and the server's memory. A process of
     its own, so that polling does not hold up the clients (they share no GIL with it)."""
@@ -187,6 +198,7 @@ class Watcher(multiprocessing.Process):
         self.max_dot = 0  # under the server
         self.max_dot_anywhere = 0  # on the whole machine (other users of dot included)
         self.memory: list[tuple[float, int]] = []  # (time, total VmRSS KiB of server + workers)
+        self.cpu: list[tuple[float, float]] = []  # (time, CPU seconds used so far by server + workers)
         self.peak_hwm = 0
 
     def server_processes(self, table: dict[int, tuple[str, int]]) -> list[int]:
@@ -208,15 +220,18 @@ class Watcher(multiprocessing.Process):
             if now >= next_memory:
                 pids = self.server_processes(table)
                 self.memory.append((now, sum(status_kib(p, "VmRSS") for p in pids)))
+                self.cpu.append((now, sum(cpu_seconds(p) for p in pids)))
                 self.peak_hwm = max(self.peak_hwm, sum(status_kib(p, "VmHWM") for p in pids))
                 next_memory = now + SAMPLE_SECONDS
             time.sleep(DOT_POLL_SECONDS)
-        self._results.put((self.max_dot, self.max_dot_anywhere, self.memory, self.peak_hwm))
+        self._results.put((self.max_dot, self.max_dot_anywhere, self.memory, self.cpu, self.peak_hwm))
 
     def finish(self) -> None:
         """Stop polling and bring the figures back into this process."""
         self.stop.set()
-        self.max_dot, self.max_dot_anywhere, self.memory, self.peak_hwm = self._results.get(timeout=30)
+        self.max_dot, self.max_dot_anywhere, self.memory, self.cpu, self.peak_hwm = self._results.get(
+            timeout=30
+        )
         self.join()
 
 
@@ -272,9 +287,11 @@ async def drive(url: str, args: argparse.Namespace, results: Results) -> float:
         tasks = [asyncio.create_task(s.attend(end, args.think, results)) for s in students]
         await asyncio.sleep(args.warmup)
         results.recording = True
-        measured_from = time.monotonic()
+        measured_from, cpu_from = time.monotonic(), time.process_time()
         await asyncio.gather(*tasks)
-        return time.monotonic() - measured_from
+        elapsed = time.monotonic() - measured_from
+        results.client_cores = (time.process_time() - cpu_from) / elapsed
+        return elapsed
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -384,6 +401,14 @@ def report(args, results, elapsed, watcher, cap, load_before, load_after) -> Non
             f"VmHWM (peak) {figures['vmhwm_mib']} MiB"
         )
         print(f"           every 10 s (MiB): {' | '.join(timeline)}")
+        cpu = [(t, c) for t, c in watcher.cpu if t - t0 >= args.warmup]
+        if len(cpu) > 1:
+            busy = (cpu[-1][1] - cpu[0][1]) / (cpu[-1][0] - cpu[0][0])
+            figures["server_cpu_cores"] = round(busy, 2)
+            print(
+                f"  cpu      the server used {busy:.2f} cores on average (dot not included), "
+                f"the clients {results.client_cores:.2f}"
+            )
         print(
             f"  dot      at most {watcher.max_dot} running at once under the server "
             f"(cap {cap} per worker x {args.workers}); {watcher.max_dot_anywhere} on the whole machine"
