@@ -180,6 +180,19 @@ def from_weights(
     return np.concatenate(rows)
 
 
+def weight_loc(nin: int, layers: list[int], index: int) -> tuple[str | int, ...]:
+    """Where the flat parameter ``index`` sits in the JSON weights shape."""
+    width = nin
+    for li, nout in enumerate(layers):
+        if index < nout * (width + 1):
+            ni, wi = divmod(index, width + 1)
+            where = ("weights", "layers", li, "neurons", ni)
+            return (*where, "b") if wi == width else (*where, "w", wi)
+        index -= nout * (width + 1)
+        width = nout
+    raise IndexError(index)
+
+
 def _finite(v: Any, loc: tuple[str | int, ...]) -> float:
     try:
         fine = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(float(v))
@@ -403,7 +416,9 @@ def boundary(state: dict[str, Any] | Run, size: int = 50, pad: float = 1.0) -> d
     with np.errstate(all="ignore"):
         scores = run.scores(np.column_stack([gx.ravel(), gy.ravel()])).reshape(size, size)
     # for drawing: 4 decimals are plenty, and make the JSON a third as long
-    scores = np.round(np.where(np.isfinite(scores), scores, np.sign(np.nan_to_num(scores)) * 1e300), 4)
+    with np.errstate(all="ignore"):
+        scores = np.round(scores, 4)
+    scores = np.where(np.isfinite(scores), scores, np.sign(np.nan_to_num(scores)) * 1e300)
     return {
         "size": size,
         "x_min": float(x_min),

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -26,6 +27,7 @@ from engine.train import (
     predictions,
     preset_state,
     sample_program,
+    weight_loc,
 )
 
 from ..settings import get_settings
@@ -65,9 +67,17 @@ def _run(state: TrainState, loc: tuple[Any, ...] = ("body", "state")) -> Run:
             (*loc, "config", "layers"), f"the model would have {count} parameters; the limit is {limit}"
         )
     try:
-        return Run(state.model_dump())
+        run = Run(state.model_dump())
     except TrainError as error:
         raise _invalid((*loc, *error.loc), error.message) from None
+    biggest = int(np.argmax(np.abs(run.params)))
+    limit_weight = get_settings().train_max_abs_weight
+    if abs(run.params[biggest]) > limit_weight:
+        where = weight_loc(run.nin, run.layers, biggest)
+        raise _invalid(
+            (*loc, *where), f"weights must lie within ±{limit_weight:g}, got {run.params[biggest]:g}"
+        )
+    return run
 
 
 def _check_grid(run: Run, grid: int | None, loc: tuple[Any, ...]) -> None:

@@ -166,6 +166,8 @@ BAD_STATES = [
     ((*W1, 3, "w"), [0.1] * 15, (*W1, 3, "w"), "expected 16 weights (layer 0 has 16 neurons), got 15"),
     ((*W1, 3, "w"), [0.1] * 65, (*W1, 3, "w"), "at most 64"),
     ((*W1, 3, "b"), "0", (*W1, 3, "b"), "number"),
+    ((*W1, 3, "b"), -2e6, (*W1, 3, "b"), "within ±1e+06, got -2e+06"),
+    ((*W1, 3, "w"), [0.1] * 5 + [1e305] + [0.1] * 10, (*W1, 3, "w", 5), "within ±1e+06"),
     ((*W1, 3, "b"), DELETE, (*W1, 3, "b"), "Field required"),
     (("weights", "layers", 2, "neurons"), [], ("weights", "layers", 2, "neurons"), "expected 1 neurons"),
     (("grads",), {"layers": []}, ("grads", "layers"), "expected 3 layers"),

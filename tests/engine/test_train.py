@@ -16,10 +16,13 @@ from engine.train import (
     from_weights,
     learning_rate,
     new_state,
+    parameter_count,
     per_sample_loss,
     preset_state,
     sample_program,
     step,
+    to_weights,
+    weight_loc,
 )
 
 # micrograd 0.1.0 running demo.ipynb (recorded once; bench/bench_train.py reruns all 100 steps)
@@ -298,3 +301,14 @@ def test_sample_program_builds_the_models_graph_for_one_sample(config):
     assert root.data == pytest.approx(table[run.replay.root][0], rel=1e-12)
     np.testing.assert_allclose([labeled[n].grad for n in names], grads, rtol=0, atol=1e-12)
     assert len(topological_order(root)) == run.replay.size
+
+
+def test_weight_loc_finds_each_parameter_in_the_json_shape():
+    layers = [3, 2, 1]
+    flat = np.arange(float(parameter_count(2, layers)))
+    weights = {"weights": to_weights(flat, 2, layers)}
+    for i in range(len(flat)):
+        node = weights
+        for key in weight_loc(2, layers, i):
+            node = node[key]
+        assert node == i
