@@ -367,6 +367,9 @@ class Run:
             return None if flat is None else to_weights(flat, self.nin, self.layers)
 
         adam = self.config["optimizer"]["name"] == "adam" and self.m is not None
+        history = self.history
+        if max_history is not None:
+            history = history[-max_history:] if max_history > 0 else []
         return {
             "version": VERSION,
             "config": self.config,
@@ -374,11 +377,7 @@ class Run:
             "weights": shape(self.params),
             "grads": shape(self.grads),
             "optimizer_state": {"m": shape(self.m), "v": shape(self.v)} if adam else None,
-            "history": self.history
-            if max_history is None
-            else self.history[-max_history:]
-            if max_history
-            else [],
+            "history": history,
             "stopped": self.stopped,
         }
 
