@@ -61,8 +61,8 @@ class Theme(NamedTuple):
     bold_grad: bool = False
 
 
-# Okabe-Ito colours (safe for colour-blind viewers): blue #0072B2 / sky #56B4E9 for a positive
-# grad, vermillion #D55E00 / orange #E69F00 for a negative one.
+# Okabe-Ito hues (safe for colour-blind viewers): blue / sky blue for a positive grad, vermillion /
+# orange for a negative one, darkened on light backgrounds until the text contrast is readable.
 THEMES: dict[str, Theme] = {
     "light": Theme(
         background="#ffffff",
@@ -70,7 +70,7 @@ THEMES: dict[str, Theme] = {
         border="#555555",
         edge="#777777",
         fills={"input": "#d9efe6", "constant": "#ececec", "intermediate": "#ffffff", "output": "#fbf3c4"},
-        grad_colours={"pos": "#0072B2", "neg": "#D55E00", "zero": "#6b6b6b"},
+        grad_colours={"pos": "#005a8c", "neg": "#9e4200", "zero": "#595959"},  # >= 5.8:1 on every fill
         op_fill="#f4f4f4",
         font_size=12,
         pen=1.0,
@@ -80,8 +80,8 @@ THEMES: dict[str, Theme] = {
         text="#e8e8e8",
         border="#9a9a9a",
         edge="#8a8a8a",
-        fills={"input": "#173a30", "constant": "#33363d", "intermediate": "#24272e", "output": "#4a4216"},
-        grad_colours={"pos": "#56B4E9", "neg": "#E69F00", "zero": "#a0a0a0"},
+        fills={"input": "#173a30", "constant": "#33363d", "intermediate": "#24272e", "output": "#3a3413"},
+        grad_colours={"pos": "#56B4E9", "neg": "#E69F00", "zero": "#b0b0b0"},  # >= 5.2:1 on every fill
         op_fill="#2f3239",
         font_size=12,
         pen=1.0,
@@ -92,7 +92,7 @@ THEMES: dict[str, Theme] = {
         border="#000000",
         edge="#000000",
         fills={"input": "#dcf1e8", "constant": "#e4e4e4", "intermediate": "#ffffff", "output": "#fbf0a0"},
-        grad_colours={"pos": "#0072B2", "neg": "#D55E00", "zero": "#000000"},
+        grad_colours={"pos": "#004170", "neg": "#702a00", "zero": "#000000"},  # AAA: >= 8.1:1 on every fill
         op_fill="#ffffff",
         font_size=20,
         pen=2.2,

@@ -731,21 +731,7 @@ g = g + 10.0/f
     writeHash();
   }
 
-  // The projector theme must reach 7:1 (WCAG AAA) on every fill the graph uses.
-  const PROJECTOR_GRAD = { "grad-pos": "#004170", "grad-neg": "#702a00", "grad-zero": "#000000" };
-
-  function projectorColours(svg) {
-    if (state.theme !== "projector") return;
-    for (const g of svg.querySelectorAll("g.value")) {
-      const sign = Object.keys(PROJECTOR_GRAD).find((c) => g.classList.contains(c));
-      for (const t of g.querySelectorAll("text")) {
-        if (sign && /^\s*grad\b/.test(t.textContent)) t.setAttribute("fill", PROJECTOR_GRAD[sign]);
-      }
-    }
-  }
-
   function prepareSvg(svg) {
-    projectorColours(svg);
     const vb = (svg.getAttribute("viewBox") || "").split(/[\s,]+/).map(Number);
     if (vb.length === 4 && vb.every(Number.isFinite)) view.base = { x: vb[0], y: vb[1], w: vb[2], h: vb[3] };
     else {
@@ -1440,7 +1426,6 @@ g = g + 10.0/f
       }
     }
     svg.querySelectorAll("script, foreignObject").forEach((n) => n.remove());
-    projectorColours(svg);
     const vb = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[\s,]+/).map(Number);
     const w = Math.ceil((vb[2] * 4) / 3);
     const hgt = Math.ceil((vb[3] * 4) / 3);

@@ -150,9 +150,33 @@ def test_every_theme_renders_with_its_colours(theme):
     assert f'font-size="{THEMES[theme].font_size:.2f}"' in svg
 
 
-def test_projector_uses_okabe_ito_blue_and_vermillion_for_grad_signs():
-    assert THEMES["projector"].grad_colours["pos"] == "#0072B2"
-    assert THEMES["projector"].grad_colours["neg"] == "#D55E00"
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize(("theme", "least"), [("light", 4.5), ("dark", 4.5), ("projector", 7.0)])
+def test_grad_and_text_colours_are_readable_on_every_fill(theme, least):
+    """AA (4.5:1) on a laptop, AAA (7:1) on the projector, for every grad sign on every role."""
+    t = THEMES[theme]
+    for fill in t.fills.values():
+        for colour in [t.text, *t.grad_colours.values()]:
+            assert contrast(colour, fill) >= least, (theme, colour, fill)
+
+
+def test_positive_and_negative_grads_differ_in_hue_not_only_lightness():
+    """Blue against vermillion (Okabe-Ito): told apart with any common colour blindness."""
+    for theme in THEMES.values():
+        pos, neg = theme.grad_colours["pos"], theme.grad_colours["neg"]
+        assert int(pos[5:7], 16) > int(pos[1:3], 16)  # blue-ish
+        assert int(neg[1:3], 16) > int(neg[5:7], 16)  # red-ish
 
 
 def test_node_cap_stops_before_layout():
