@@ -18,7 +18,11 @@ app = FastAPI(
 )
 app.add_exception_handler(RequestValidationError, validation_error)
 app.add_exception_handler(HTTPException, http_error)  # an unparsable body is a 422, not a bare 400
-app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+app.add_middleware(
+    BodySizeLimit,
+    max_bytes=get_settings().max_body_bytes,
+    max_bytes_under={"/api/train": get_settings().max_train_body_bytes},
+)
 app.add_middleware(SecurityHeaders)  # outermost: the 413 and any 500 get the headers too
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 app.include_router(health.router)

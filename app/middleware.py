@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,22 +24,30 @@ class BodySizeLimit:
     """413 when Content-Length says the body is too big (before reading any of it), or as soon
     as the bytes received pass the limit (bodies without a Content-Length, or lying about it)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_bytes_under: Mapping[str, int] | None = None):
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.max_bytes_under = dict(max_bytes_under or {})  # path prefix -> its own limit
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.max_bytes_under.items():
+            if path.startswith(prefix):
+                return limit
+        return self.default_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope["path"])
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = -1
-                if declared > self.max_bytes:
-                    await self._reject(send)
+                if declared > max_bytes:
+                    await _reject(send, max_bytes)
                     return
 
         received = 0
@@ -49,8 +58,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLarge(max_bytes)
             return message
 
         async def watching_send(message: Message) -> None:
@@ -64,19 +73,20 @@ class BodySizeLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await self._reject(send)
+            await _reject(send, max_bytes)
 
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps({"detail": {"message": _message(self.max_bytes)}}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def _reject(send: Send, max_bytes: int) -> None:
+    body = json.dumps({"detail": {"message": _message(max_bytes)}}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

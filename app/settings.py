@@ -16,6 +16,9 @@ STATIC_DIR = APP_ROOT / "static"
 class Settings:
     # largest request body accepted, in bytes; larger bodies get 413 before they are read in full
     max_body_bytes: int = 64 * 1024
+    # the same for /api/train: a run travels whole in each request (weights, grads, Adam's two
+    # moments and the history: about 180 KB at train_max_parameters)
+    max_train_body_bytes: int = 512 * 1024
     # graph API (app/graph.py, app/render.py):
     # the Graphviz program that lays out the pictures
     dot_command: str = "dot"

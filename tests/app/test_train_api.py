@@ -384,3 +384,18 @@ def test_too_much_work_in_one_request_is_a_422_before_any_step(client):
     assert "100 steps x 1000 samples x 1185 parameters is over the limit" in error["msg"]
     smaller = client.post("/api/train/step", json={"state": state, "steps": 1})
     assert smaller.status_code == 200
+
+
+def test_the_largest_run_fits_the_training_body_limit_but_not_more(client):
+    """A run travels whole; the graph API's 64 KiB would refuse an Adam run of 2,000 parameters."""
+    config = {"dataset": {"name": "moons"}, "layers": [30, 59, 1], "optimizer": {"name": "adam"}}
+    response = client.post("/api/train/step", json={"state": {"config": config}, "steps": 2})
+    assert response.status_code == 200
+    body = json.dumps({"state": response.json()["state"], "steps": 1})
+    assert 64 * 1024 < len(body) < get_app_settings().max_train_body_bytes
+    as_json = {"content-type": "application/json"}
+    assert client.post("/api/train/step", content=body, headers=as_json).status_code == 200
+    padded = body[:-1] + " " * get_app_settings().max_train_body_bytes + "}"
+    response = client.post("/api/train/step", content=padded, headers=as_json)
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]["message"]
