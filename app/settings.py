@@ -76,7 +76,13 @@ class Settings:
         for f in fields(cls):
             raw = os.environ.get(f"CHAINRULE_{f.name.upper()}")
             if raw is not None:
-                values[f.name] = type(f.default)(raw)
+                kind = type(f.default)
+                try:
+                    values[f.name] = kind(raw)
+                except ValueError:
+                    raise ValueError(
+                        f"CHAINRULE_{f.name.upper()}={raw!r} is not a valid {kind.__name__}"
+                    ) from None
         return cls(**values)
 
 
