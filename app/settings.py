@@ -74,7 +74,8 @@ class Settings:
         """Each field may be overridden by CHAINRULE_<FIELD NAME IN CAPITALS>."""
         values = {}
         for f in fields(cls):
-            raw = os.environ.get(f"CHAINRULE_{f.name.upper()}")
+            name = f"CHAINRULE_{f.name.upper()}"
+            raw = os.environ.get(name)
             if raw is not None:
                 kind = type(f.default)
                 try:
