@@ -312,3 +312,18 @@ def test_weight_loc_finds_each_parameter_in_the_json_shape():
         for key in weight_loc(2, layers, i):
             node = node[key]
         assert node == i
+
+
+def test_lr_too_high_preset_blows_the_loss_up_and_learns_nothing():
+    _, metrics = step(preset_state("lr-too-high"), PRESETS["lr-too-high"].steps)
+    assert max(m["loss"] for m in metrics) > 1e6 * metrics[0]["loss"]
+    assert all(m["accuracy"] == 0.5 for m in metrics[4:])  # every score on one side
+
+
+@pytest.mark.parametrize("name", ["spiral-adam", "circles-minibatch", "xor", "blobs-one-neuron"])
+def test_two_d_presets_learn_their_dataset(name):
+    state, metrics = step(preset_state(name), PRESETS[name].steps)
+    run = Run(state)
+    accuracy = float(np.mean((run.scores(run.X) > 0) == (run.y > 0)))
+    assert accuracy >= 0.9, accuracy
+    assert state["stopped"] is None
