@@ -235,15 +235,25 @@ def test_hostile_training_request_is_a_422(client, body, loc):
         assert loc in [e["loc"] for e in errors], errors
 
 
-def test_weights_that_blow_up_stop_the_run_instead_of_failing(client):
+def test_weight_beyond_the_limit_is_a_422_naming_it(client):
     state = micrograd_demo(client)
     state["weights"]["layers"][0]["neurons"][0]["w"][0] = 1.7e308
-    state["config"]["optimizer"]["lr"] = 100.0
+    response = client.post("/api/train/step", json={"state": state, "steps": 1})
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "state", "weights", "layers", 0, "neurons", 0, "w", 0]
+    assert "1e+06" in error["msg"]
+
+
+def test_a_step_that_would_blow_up_stops_the_run_instead_of_failing(client):
+    state = micrograd_demo(client)
+    state["weights"]["layers"][0]["neurons"][0]["w"][0] = 9.9e5  # just inside the limit
+    state["config"]["optimizer"] |= {"lr": 100.0, "schedule": "constant"}  # the L2 pull pushes it out
     response = client.post("/api/train/step", json={"state": state, "steps": 5})
     assert response.status_code == 200
     body = response.json()
-    assert body["stopped"] is not None and body["stopped"]["reason"]
-    assert body["state"]["step"] == state["step"] + len(body["metrics"])
+    assert body["stopped"] == {"step": 0, "reason": body["stopped"]["reason"]} and body["stopped"]["reason"]
+    assert body["metrics"] == [] and body["state"]["weights"] == state["weights"]  # the last good state
 
 
 @pytest.mark.parametrize(
@@ -274,10 +284,14 @@ def test_hostile_last_event_id_is_a_422(client, last_event_id):
     assert response.json()["detail"][0]["loc"] == ["header", "Last-Event-ID"]
 
 
-def test_body_over_the_limit_is_413(client):
-    response = client.post("/api/train/step", content=b"{" + b" " * LIMIT + b"}")
+@pytest.mark.parametrize(
+    ("url", "limit"),
+    [("/api/graph", LIMIT), ("/api/train/step", get_settings().max_train_body_bytes)],
+)
+def test_body_over_the_limit_is_413(client, url, limit):
+    response = client.post(url, content=b"{" + b" " * limit + b"}")
     assert response.status_code == 413
-    assert str(LIMIT) in message_of(response)
+    assert str(limit) in message_of(response)
 
 
 # Over a real socket: the server must answer 413 without reading the body in full.
