@@ -274,7 +274,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def drive(url: str, args: argparse.Namespace, results: Results) -> float:
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    # idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them under a request
+    limits = httpx.Limits(
+        max_connections=args.clients, max_keepalive_connections=args.clients, keepalive_expiry=2
+    )
     async with httpx.AsyncClient(base_url=url, timeout=args.timeout, limits=limits) as client:
         presets = (await client.get("/api/train/presets")).json()["presets"]
         train_state = next(p["state"] for p in presets if p["name"] == TRAIN_PRESET)
