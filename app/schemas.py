@@ -67,10 +67,7 @@ class ErrorResponse(BaseModel):
 
 
 class BadRequestResponse(BaseModel):
-    detail: ErrorDetail | str = Field(
-        description="An error in the program (message, line, column); a string when the body "
-        "itself could not be read (FastAPI's 'There was an error parsing the body')."
-    )
+    detail: ErrorDetail = Field(description="An error in the program (message, line, column).")
 
 
 class FieldError(BaseModel):
