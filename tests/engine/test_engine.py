@@ -55,25 +55,6 @@ def test_tanh_written_through_exp_matches_tanh():
     assert w1.grad == pytest.approx(1.0)
 
 
-def test_micrograd_readme_example():
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    assert f"{g.data:.4f}" == "24.7041"
-    assert f"{a.grad:.4f}" == "138.8338"
-    assert f"{b.grad:.4f}" == "645.5773"
-
-
 def test_value_used_twice_accumulates():
     a = Value(3.0)
     b = a + a
