@@ -15,6 +15,8 @@ app = FastAPI(
     title="chainrule",
     description="See backpropagation: micrograd's scalar autograd, drawn node by node.",
     version="0.1.0",
+    docs_url=None,  # served from app/routes/pages.py with a vendored Swagger UI: no CDN
+    redoc_url=None,
 )
 app.add_exception_handler(RequestValidationError, validation_error)
 app.add_exception_handler(HTTPException, http_error)  # an unparsable body is a 422, not a bare 400

@@ -14,3 +14,9 @@ def graph_page(request: Request) -> HTMLResponse:
 @router.get("/train", response_class=HTMLResponse, include_in_schema=False)
 def train_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "train.html")
+
+
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def api_docs(request: Request) -> HTMLResponse:
+    """Swagger UI from static/vendor (FastAPI's own /docs would load it from a CDN)."""
+    return templates.TemplateResponse(request, "docs.html", {"openapi_url": request.app.openapi_url})
