@@ -11,12 +11,12 @@ import logging
 import math
 import re
 import subprocess
-import threading
 from collections.abc import Sequence
 from html import escape
 from typing import NamedTuple
 
 from .schemas import GraphNode
+from .slots import Busy, Slots
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +273,7 @@ class Renderer:
         self.max_nodes = max_nodes
         self.max_layout = max_layout
         self.max_processes = max_processes
-        self._slots = threading.BoundedSemaphore(max_processes)
+        self._slots = Slots(max_processes, timeout)
 
     def check_size(self, count: int) -> None:
         """The cheap check, on the number of values alone."""
@@ -299,18 +299,19 @@ class Renderer:
         return self.run_dot(to_dot(nodes, theme))
 
     def run_dot(self, dot: str) -> str:
-        if not self._slots.acquire(timeout=self.timeout):
+        try:
+            with self._slots:
+                done = subprocess.run(
+                    [self.dot_command, "-Tsvg"],
+                    input=dot.encode(errors="replace"),
+                    capture_output=True,
+                    timeout=self.timeout,
+                    check=False,
+                )
+        except Busy:
             raise RenderUnavailable(
                 f"the server is busy drawing other graphs ({self.max_processes} at a time); try again"
-            )
-        try:
-            done = subprocess.run(
-                [self.dot_command, "-Tsvg"],
-                input=dot.encode(errors="replace"),
-                capture_output=True,
-                timeout=self.timeout,
-                check=False,
-            )
+            ) from None
         except subprocess.TimeoutExpired:
             raise RenderTimeout(
                 f"laying out the graph took longer than {self.timeout:g} s; try a smaller expression "
@@ -319,8 +320,6 @@ class Renderer:
         except OSError as error:
             log.error("cannot run Graphviz %r: %s", self.dot_command, error)
             raise RenderUnavailable("Graphviz (dot) is not available on the server") from None
-        finally:
-            self._slots.release()
         if done.returncode != 0:
             log.error("dot exited with %d: %s", done.returncode, done.stderr.decode(errors="replace")[:500])
             raise RenderUnavailable(f"Graphviz (dot) failed to draw the graph (exit {done.returncode})")

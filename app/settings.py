@@ -65,6 +65,11 @@ class Settings:
     train_max_l2: float = 10.0
     # largest dataset noise (standard deviation) accepted
     train_max_noise: float = 2.0
+    # training requests (or stream events) computed at once; more wait their turn (each holds a
+    # few MB of numpy arrays while it runs, so this bounds memory when a class hammers the server)
+    train_max_concurrent: int = 2
+    # ...for at most this long, then get 503 with Retry-After (a stream ends with reason "busy")
+    train_wait_seconds: float = 10.0
     # work one request (or one stream event) may ask for: steps x samples per step x parameters;
     # the demo's 100 steps are 3.4e6, about 0.2 s of CPU
     train_max_work: int = 50_000_000

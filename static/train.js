@@ -342,12 +342,20 @@ const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-hi
     }
   }
 
+  const BUSY_RETRIES = 3; // a busy server (503) is asked again after its Retry-After, this many times
+
   async function postJson(url, body) {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    let res;
+    for (let attempt = 0; ; attempt++) {
+      res = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (res.status !== 503 || attempt >= BUSY_RETRIES) break;
+      const wait = Math.min(Number(res.headers.get("Retry-After")) || 1, 5);
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
     let data = null;
     try {
       data = await res.json();

@@ -1,7 +1,7 @@
 """The training API: presets, stateless steps, and a live stream of steps (server-sent events).
 
 The server keeps nothing: every request carries the whole run (a ``TrainState``) and gets the
-next one back, so any worker can serve any step. The contract is notes/train-api.md.
+next one back, so any worker can serve any step. The reference is docs/api.md.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import cache
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import ValidationError
@@ -31,6 +31,7 @@ from engine.train import (
 )
 
 from ..settings import get_settings
+from ..slots import Busy, Slots
 from ..train_schemas import (
     InitRequest,
     InitResponse,
@@ -50,7 +51,20 @@ router = APIRouter(prefix="/api/train", tags=["train"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "The request body is over the size limit."},
     422: {"description": "A field is invalid; `loc` names it (also for weights that do not fit the layers)."},
+    503: {"description": "Every training slot stayed busy for the whole wait; try again (Retry-After)."},
 }
+
+
+@cache
+def _training_slots() -> Slots:
+    settings = get_settings()
+    return Slots(settings.train_max_concurrent, settings.train_wait_seconds)
+
+
+def _busy() -> HTTPException:
+    limit = get_settings().train_max_concurrent
+    message = f"the server is busy training other runs ({limit} at a time); try again in a moment"
+    return HTTPException(503, detail={"message": message}, headers={"Retry-After": "1"})
 
 
 def _invalid(loc: tuple[Any, ...], message: str) -> RequestValidationError:
@@ -138,13 +152,16 @@ def post_step(request: StepRequest) -> dict[str, Any]:
     """Run ``steps`` training steps on the state and return the next state, one metric per step
     (measured on the step's forward pass, before its update), and optionally the decision
     boundary and every sample's score under the new weights."""
-    run = _run(request.state)
-    _check_grid(run, request.grid, ("body", "grid"))
-    _check_work(run, request.steps, ("body", "steps"))
-    settings = get_settings()
-    metrics = run.train(request.steps, settings.train_max_abs_weight)
-    run.history = run.history + metrics
-    return _answer(run, metrics, request.grid, request.predictions)
+    try:
+        with _training_slots():
+            run = _run(request.state)
+            _check_grid(run, request.grid, ("body", "grid"))
+            _check_work(run, request.steps, ("body", "steps"))
+            metrics = run.train(request.steps, get_settings().train_max_abs_weight)
+            run.history = run.history + metrics
+            return _answer(run, metrics, request.grid, request.predictions)
+    except Busy:
+        raise _busy() from None
 
 
 @router.post("/graph", response_model=SampleGraphResponse, responses=ERRORS)
@@ -172,10 +189,15 @@ def _events(
     deadline = time.monotonic() + settings.train_max_stream_seconds
     remaining, reason, first = steps, "finished", True
     while remaining > 0:
-        metrics = run.train(min(every, remaining), settings.train_max_abs_weight)
-        run.history = run.history + metrics
+        try:
+            with _training_slots():
+                metrics = run.train(min(every, remaining), settings.train_max_abs_weight)
+                run.history = run.history + metrics
+                payload = _answer(run, metrics, grid, with_predictions)
+        except Busy:
+            reason = "busy"  # the client resumes from the last state it received
+            break
         remaining -= len(metrics)
-        payload = _answer(run, metrics, grid, with_predictions)
         yield ServerSentEvent(data=payload, event="step", id=str(run.step), retry=1000 if first else None)
         first = False
         if run.stopped is not None:

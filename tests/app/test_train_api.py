@@ -399,3 +399,21 @@ def test_the_largest_run_fits_the_training_body_limit_but_not_more(client):
     response = client.post("/api/train/step", content=padded, headers=as_json)
     assert response.status_code == 413
     assert "limit" in response.json()["detail"]["message"]
+
+
+def test_a_busy_server_answers_503_with_retry_after_and_recovers(client, demo, monkeypatch):
+    """Training requests beyond train_max_concurrent wait, then get a clear 503, never pile up."""
+    from app.routes import train as train_routes
+    from app.slots import Slots
+
+    slots = Slots(1, timeout=0.05)
+    monkeypatch.setattr(train_routes, "_training_slots", lambda: slots)
+    assert slots.acquire()  # another run is being computed
+    response = client.post("/api/train/step", json={"state": demo, "steps": 1})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert "busy training other runs" in response.json()["detail"]["message"]
+    slots.release()
+    response = client.post("/api/train/step", json={"state": demo, "steps": 1})
+    assert response.status_code == 200
+    assert response.json()["metrics"][0]["step"] == 0
