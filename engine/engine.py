@@ -173,11 +173,6 @@ class Value:
     def sigmoid(self) -> Value:
         return _apply("sigmoid", (self,))
 
-    def _backward(self) -> None:
-        """The chain rule at this node: each input gets upstream grad x local derivative."""
-        for child, local in zip(self._prev, self._local, strict=False):
-            child.grad += local * self.grad
-
     def backward(self) -> None:
         """Fill in ``grad`` for every node behind this one (grads accumulate, as in micrograd)."""
         self.grad = 1
