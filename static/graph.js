@@ -103,7 +103,7 @@ g = g + 10.0/f
     },
   ];
 
-  const THEMES = ["light", "dark", "projector"];
+  const { THEMES, nextTheme, projectorToggled, preferredTheme } = window.chainruleCommon;
   const DEFAULT_H = 1e-5;
   const TYPE_DELAY_MS = 300; // debounce while typing
   const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
@@ -1556,8 +1556,8 @@ g = g + 10.0/f
       a: () => panBy(-60, 0),
       s: () => panBy(0, 60),
       d: () => panBy(60, 0),
-      p: () => applyTheme(state.theme === "projector" ? lastTheme : "projector"),
-      t: () => applyTheme(THEMES[(THEMES.indexOf(state.theme) + 1) % THEMES.length]),
+      p: () => applyTheme(projectorToggled(state.theme, lastTheme)),
+      t: () => applyTheme(nextTheme(state.theme)),
       e: () => setEditor(!state.editor),
       "?": () => el.help.showModal(),
     };
@@ -1584,7 +1584,7 @@ g = g + 10.0/f
     for (const p of PRESETS) el.preset.append(h("option", { value: p.id, text: p.name }));
     const fromHash = readHash();
     if (!fromHash) {
-      state.theme = matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+      state.theme = preferredTheme();
       state.source = PRESETS[0].source;
       el.preset.value = PRESETS[0].id;
     } else {
@@ -1607,7 +1607,7 @@ g = g + 10.0/f
     el.preset.addEventListener("change", () => loadPreset(el.preset.value));
     el.theme.addEventListener("change", () => applyTheme(el.theme.value));
     $("toggle-projector").addEventListener("click", () =>
-      applyTheme(state.theme === "projector" ? lastTheme : "projector")
+      applyTheme(projectorToggled(state.theme, lastTheme))
     );
     $("toggle-editor").addEventListener("click", () => setEditor(!state.editor));
     $("step-start").addEventListener("click", () => setStep(0));

@@ -8,7 +8,7 @@
 (() => {
   // ---------------------------------------------------------------- constants
 
-  const THEMES = ["light", "dark", "projector"];
+  const { THEMES, nextTheme, projectorToggled, preferredTheme } = window.chainruleCommon;
   const TWO_D = ["moons", "circles", "xor", "spiral", "blobs"];
   const GRID = 40; // decision-boundary cells per side
   const MIN_UPDATE_MS = 40; // at most 25 updates a second while playing
@@ -16,7 +16,7 @@
   const GRAPH_EVERY_MS = 700; // the sample's graph is re-rendered at most this often while playing
   const GRAPH_MAX_NODES = 300; // bigger nets skip the sample's graph (the API's cap is 400)
   const AUTO_STEPS_PER_S = 12; // "auto" speed: training steps a second, however slow the server
-const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-high preset)
+  const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-high preset)
   const HASH_DELAY_MS = 250;
   const DEFAULT_PRESET = "micrograd-demo";
 
@@ -1174,8 +1174,8 @@ const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-hi
     const actions = {
       ArrowRight: singleStep,
       r: reset,
-      p: () => applyTheme(state.theme === "projector" ? state.lastTheme : "projector"),
-      t: () => applyTheme(THEMES[(THEMES.indexOf(state.theme) + 1) % THEMES.length]),
+      p: () => applyTheme(projectorToggled(state.theme, state.lastTheme)),
+      t: () => applyTheme(nextTheme(state.theme)),
       "?": () => el.help.showModal(),
     };
     const fn = actions[e.key.length === 1 ? e.key.toLowerCase() : e.key];
@@ -1204,7 +1204,7 @@ const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-hi
     });
     el.theme.addEventListener("change", () => applyTheme(el.theme.value));
     $("toggle-projector").addEventListener("click", () =>
-      applyTheme(state.theme === "projector" ? state.lastTheme : "projector")
+      applyTheme(projectorToggled(state.theme, state.lastTheme))
     );
     $("export").addEventListener("click", exportRun);
     $("import").addEventListener("click", () => el.file.click());
@@ -1242,7 +1242,7 @@ const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-hi
     });
 
     const fromHash = configFromHash();
-    if (!location.hash) state.theme = matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+    if (!location.hash) state.theme = preferredTheme();
     applyTheme(state.theme);
     el.speed.value = String(state.speed);
     el.until.value = state.until || "";
