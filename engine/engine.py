@@ -83,6 +83,7 @@ def _show(x: float) -> str:
 
 def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Value:
     """Make the node ``op(*inputs)``: its value and local derivatives, both checked finite."""
+    xs: tuple[float, ...]
     if arg is not None:
         rule, xs = RULES["**k"], (inputs[0].data, arg)
     else:
