@@ -27,7 +27,7 @@ import numpy as np
 
 from .datasets import INPUTS, make_dataset
 from .engine import Value
-from .nn import MLP
+from .nn import ACTIVATIONS, MLP
 from .replay import Replay
 
 LOSSES = ("svm", "mse", "bce")
@@ -220,7 +220,7 @@ def check_config(config: dict[str, Any], loc: tuple[str | int, ...] = ("config",
     if layers[-1] != 1:
         raise TrainError((*loc, "layers", len(layers) - 1), "the last layer must have 1 neuron: the score")
     for key, allowed in (
-        ("activation", ("relu", "tanh", "sigmoid")),
+        ("activation", ACTIVATIONS),
         ("loss", LOSSES),
         ("reduction", REDUCTIONS),
     ):
