@@ -52,10 +52,6 @@
     return s;
   }
 
-  function cssVar(name) {
-    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  }
-
   // ---------------------------------------------------------------- state
 
   const state = {
@@ -354,7 +350,7 @@
       });
       if (res.status !== 503 || attempt >= BUSY_RETRIES) break;
       const wait = Math.min(Number(res.headers.get("Retry-After")) || 1, 5);
-      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      await sleep(wait * 1000);
     }
     let data = null;
     try {
@@ -700,7 +696,10 @@
     const twoD = nin(run) === 2;
     $("boundary-panel").hidden = !twoD;
     $("predictions-panel").hidden = twoD;
-    const fontPx = parseFloat(getComputedStyle(document.documentElement).fontSize);
+    const root = getComputedStyle(document.documentElement); // read once a frame, not once a colour
+    const cssVar = (name) => root.getPropertyValue(name).trim();
+    const fontPx = parseFloat(root.fontSize);
+    const textPx = state.theme === "projector" ? Math.round(fontPx) : Math.max(12, Math.round(fontPx * 0.8));
     const colours = {
       pos: cssVar("--pos"),
       neg: cssVar("--neg"),
@@ -708,7 +707,8 @@
       muted: cssVar("--muted"),
       border: cssVar("--border"),
       surface: cssVar("--surface"),
-      fontPx: state.theme === "projector" ? Math.round(fontPx) : Math.max(12, Math.round(fontPx * 0.8)),
+      fontPx: textPx,
+      font: `${textPx}px ${cssVar("--font") || "sans-serif"}`,
       projector: state.theme === "projector",
     };
     if (twoD) drawBoundary(colours);
@@ -829,7 +829,7 @@
     const lo = Math.min(-1.5, ...p.score);
     const hi = Math.max(1.5, ...p.score);
     const Y = (v) => pad.t + ((hi - v) / (hi - lo)) * (h - pad.t - pad.b);
-    ctx.font = `${c.fontPx}px ${cssVar("--font") || "sans-serif"}`;
+    ctx.font = c.font;
     ctx.fillStyle = c.muted;
     ctx.strokeStyle = c.border;
     ctx.lineWidth = 1;
@@ -872,8 +872,7 @@
   function drawChart(c) {
     const { ctx, w, h } = fitCanvas(el.chart, 0.55);
     const hist = state.history;
-    const font = `${c.fontPx}px ${cssVar("--font") || "sans-serif"}`;
-    ctx.font = font;
+    ctx.font = c.font;
     const pad = { l: c.fontPx * 3.6, r: c.fontPx * 3, t: c.fontPx * 0.7, b: c.fontPx * 1.9 };
     const pw = w - pad.l - pad.r;
     const ph = h - pad.t - pad.b;
