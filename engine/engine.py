@@ -174,14 +174,21 @@ class Value:
     def sigmoid(self) -> Value:
         return _apply("sigmoid", (self,))
 
+    def _backward(self) -> None:
+        """The chain rule at this node: each input gets upstream grad x local derivative.
+
+        micrograd's name for it: the lecture calls ``o._backward()`` by hand, node by node.
+        """
+        grad = self.grad
+        for child, local in zip(self._prev, self._local, strict=False):
+            child.grad += local * grad
+
     def backward(self) -> None:
         """Fill in ``grad`` for every node behind this one (grads accumulate, as in micrograd)."""
         self.grad = 1
         for node in reversed(topological_order(self)):
             if node._prev:
-                grad = node.grad
-                for child, local in zip(node._prev, node._local, strict=False):
-                    child.grad += local * grad
+                node._backward()
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"

@@ -233,3 +233,20 @@ def test_forward_recomputes_only_what_depends_on_a_changed_leaf():
     assert (left.data, right.data, out.data) == (10.0, -1.0, 9.0)
     forward(nodes)
     assert (right.data, out.data) == (6.0, 16.0)
+
+
+def test_backward_by_hand_node_by_node_as_in_the_lecture():
+    """Before writing backward(), the lecture calls _backward() on each node in turn."""
+    x1, w1, b = Value(2.0), Value(-3.0), Value(6.8813735870195432)
+    x1w1 = x1 * w1
+    n = x1w1 + b
+    o = n.tanh()
+    o.grad = 1.0
+    o._backward()
+    assert n.grad == pytest.approx(0.5)
+    n._backward()
+    assert (x1w1.grad, b.grad) == (pytest.approx(0.5), pytest.approx(0.5))
+    x1w1._backward()
+    assert (x1.grad, w1.grad) == (pytest.approx(-1.5), pytest.approx(1.0))
+    x1._backward()  # a leaf: nothing to pass on
+    assert x1.grad == pytest.approx(-1.5)
