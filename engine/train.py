@@ -335,7 +335,10 @@ class Run:
         return self.params - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
     def train(self, n: int, max_abs_weight: float = 1e6) -> list[dict[str, Any]]:
-        """n steps, or fewer if training blows up (then ``self.stopped`` says where and why)."""
+        """n steps, or fewer if training blows up (then ``self.stopped`` says where and why).
+
+        The steps' metrics are returned and added to ``self.history``.
+        """
         metrics: list[dict[str, Any]] = []
         self.stopped = None
         with np.errstate(all="ignore"):
@@ -358,6 +361,7 @@ class Run:
                 self.params, self.grads, self.m, self.v = params, grads, m, v
                 self.step += 1
                 metrics.append({"step": k, "loss": loss, "accuracy": accuracy})
+        self.history.extend(metrics)
         return metrics
 
     def to_state(self, max_history: int | None = 1000) -> dict[str, Any]:
@@ -397,7 +401,6 @@ def step(
     """
     run = Run(state)
     metrics = run.train(n, max_abs_weight)
-    run.history = run.history + metrics
     return run.to_state(max_history), metrics
 
 
@@ -414,10 +417,8 @@ def boundary(state: dict[str, Any] | Run, size: int = 50, pad: float = 1.0) -> d
     gx, gy = np.meshgrid(xs, ys)
     with np.errstate(all="ignore"):
         scores = run.scores(np.column_stack([gx.ravel(), gy.ravel()])).reshape(size, size)
-    # for drawing: 4 decimals are plenty, and make the JSON a third as long
-    with np.errstate(all="ignore"):
-        scores = np.round(scores, 4)
-    scores = np.where(np.isfinite(scores), scores, np.sign(np.nan_to_num(scores)) * 1e300)
+        # for drawing: 4 decimals are plenty, and make the JSON a third as long
+        scores = _json_scores(np.round(scores, 4))
     return {
         "size": size,
         "x_min": float(x_min),
@@ -428,12 +429,16 @@ def boundary(state: dict[str, Any] | Run, size: int = 50, pad: float = 1.0) -> d
     }
 
 
+def _json_scores(scores: np.ndarray) -> np.ndarray:
+    """The scores with each infinity as ±1e300 and nan as 0: numbers JSON can carry."""
+    return np.where(np.isfinite(scores), scores, np.sign(np.nan_to_num(scores)) * 1e300)
+
+
 def predictions(state: dict[str, Any] | Run) -> dict[str, Any]:
     """Every sample of the dataset, its target and its score under the state's weights."""
     run = state if isinstance(state, Run) else Run(state)
     with np.errstate(all="ignore"):
-        scores = run.scores(run.X)
-    scores = np.where(np.isfinite(scores), scores, np.sign(np.nan_to_num(scores)) * 1e300)
+        scores = _json_scores(run.scores(run.X))
     return {"x": run.X.tolist(), "target": run.y.tolist(), "score": scores.tolist()}
 
 

@@ -158,7 +158,6 @@ def post_step(request: StepRequest) -> dict[str, Any]:
             _check_grid(run, request.grid, ("body", "grid"))
             _check_work(run, request.steps, ("body", "steps"))
             metrics = run.train(request.steps, get_settings().train_max_abs_weight)
-            run.history = run.history + metrics
             return _answer(run, metrics, request.grid, request.predictions)
     except Busy:
         raise _busy() from None
@@ -192,7 +191,6 @@ def _events(
         try:
             with _training_slots():
                 metrics = run.train(min(every, remaining), settings.train_max_abs_weight)
-                run.history = run.history + metrics
                 payload = _answer(run, metrics, grid, with_predictions)
         except Busy:
             reason = "busy"  # the client resumes from the last state it received
@@ -274,7 +272,7 @@ def _get_stream_run(
     _check_work(run, every, ("query", "every"))
     _check_work(run, start, ("header", "Last-Event-ID"))
     # runs are deterministic: redo the steps the client already has
-    run.history = run.history + run.train(start, get_settings().train_max_abs_weight)
+    run.train(start, get_settings().train_max_abs_weight)
     options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}
     return run, until - run.step, options
 
