@@ -1,4 +1,5 @@
-/* What both pages share: the themes, and which one the T and P keys (and the Projector button) move to.
+/* What both pages share: the themes, which one the T and P keys (and the Projector button) move to,
+   and when a key belongs to a text field rather than to the page's shortcuts.
    Loaded (deferred) before the page's own script. */
 "use strict";
 
@@ -12,5 +13,11 @@ window.chainruleCommon = (() => {
     projectorToggled: (theme, lastTheme) => (theme === "projector" ? lastTheme : "projector"),
     /** The theme for a first visit: the system's light or dark. */
     preferredTheme: () => (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"),
+    /** True when the focus is in a field that takes keys itself (a checkbox or a file input does not). */
+    typingIn(target) {
+      if (!(target instanceof HTMLElement)) return false;
+      if (target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
+      return target.tagName === "INPUT" && !["checkbox", "radio", "button", "file"].includes(target.type);
+    },
   };
 })();

@@ -103,7 +103,7 @@ g = g + 10.0/f
     },
   ];
 
-  const { THEMES, nextTheme, projectorToggled, preferredTheme } = window.chainruleCommon;
+  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn } = window.chainruleCommon;
   const DEFAULT_H = 1e-5;
   const TYPE_DELAY_MS = 300; // debounce while typing
   const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
@@ -1521,10 +1521,6 @@ g = g + 10.0/f
   }
 
   // ---------------------------------------------------------------- keyboard
-
-  function typingIn(target) {
-    return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
-  }
 
   function onKey(e) {
     if (e.target === el.source && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {

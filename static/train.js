@@ -8,7 +8,7 @@
 (() => {
   // ---------------------------------------------------------------- constants
 
-  const { THEMES, nextTheme, projectorToggled, preferredTheme } = window.chainruleCommon;
+  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn } = window.chainruleCommon;
   const TWO_D = ["moons", "circles", "xor", "spiral", "blobs"];
   const GRID = 40; // decision-boundary cells per side
   const MIN_UPDATE_MS = 40; // at most 25 updates a second while playing
@@ -1153,12 +1153,6 @@
   }
 
   // ---------------------------------------------------------------- keyboard
-
-  function typingIn(target) {
-    if (!(target instanceof HTMLElement)) return false;
-    if (target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
-    return target.tagName === "INPUT" && !["checkbox", "radio", "button", "file"].includes(target.type);
-  }
 
   function onKey(e) {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || typingIn(e.target)) return;
