@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, Strict, ValidationInfo, field_validator
 
 from engine.datasets import DATASETS
-from engine.train import DEFAULT_CONFIG
+from engine.nn import ACTIVATIONS
+from engine.train import DEFAULT_CONFIG, LOSSES, OPTIMIZERS, REDUCTIONS, SCHEDULES
 
 from .settings import get_settings
 
@@ -23,7 +24,13 @@ DATA = DEFAULT_CONFIG["dataset"]
 # a JSON number (not a string, not a bool), finite
 Number = Annotated[FiniteFloat, Strict()]
 Count = Annotated[int, Strict()]
+# the engine's lists of names, as types
 DatasetName = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
+Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
+Loss = Literal[LOSSES]  # type: ignore[valid-type]
+Reduction = Literal[REDUCTIONS]  # type: ignore[valid-type]
+OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
+Schedule = Literal[SCHEDULES]  # type: ignore[valid-type]
 MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds below 2**32
 MAX_STEP = 10**9  # a state's step count; a request may not step past it
 
@@ -45,11 +52,11 @@ class DatasetConfig(Model):
 
 
 class OptimizerConfig(Model):
-    name: Literal["sgd", "adam"] = OPT["name"]
+    name: OptimizerName = OPT["name"]
     lr: Number = Field(
         default=OPT["lr"], gt=0, le=LIMITS.train_max_lr, description="Learning rate at step 0."
     )
-    schedule: Literal["constant", "linear"] = Field(
+    schedule: Schedule = Field(
         default=OPT["schedule"], description="linear: lr - (lr - lr_end) * min(k, decay_steps) / decay_steps."
     )
     lr_end: Number = Field(default=OPT["lr_end"], ge=0, le=LIMITS.train_max_lr)
@@ -67,9 +74,9 @@ class TrainConfig(Model):
         max_length=LIMITS.train_max_layers,
         description="Neurons per layer as micrograd's MLP(nin, nouts); the last must be 1 (the score).",
     )
-    activation: Literal["relu", "tanh", "sigmoid"] = DEFAULT_CONFIG["activation"]
-    loss: Literal["svm", "mse", "bce"] = DEFAULT_CONFIG["loss"]
-    reduction: Literal["mean", "sum"] = DEFAULT_CONFIG["reduction"]
+    activation: Activation = DEFAULT_CONFIG["activation"]
+    loss: Loss = DEFAULT_CONFIG["loss"]
+    reduction: Reduction = DEFAULT_CONFIG["reduction"]
     l2: Number = Field(default=DEFAULT_CONFIG["l2"], ge=0, le=LIMITS.train_max_l2)
     optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
     batch_size: Count | None = Field(
