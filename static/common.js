@@ -1,5 +1,6 @@
 /* What both pages share: the themes, which one the T and P keys (and the Projector button) move to,
-   and when a key belongs to a text field rather than to the page's shortcuts.
+   when a key belongs to a text field rather than to the page's shortcuts, numbers as program
+   literals, and downloads.
    Loaded (deferred) before the page's own script. */
 "use strict";
 
@@ -18,6 +19,22 @@ window.chainruleCommon = (() => {
       if (!(target instanceof HTMLElement)) return false;
       if (target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
       return target.tagName === "INPUT" && !["checkbox", "radio", "button", "file"].includes(target.type);
+    },
+    /** A number as a literal in a program: full precision, always with a decimal point. */
+    literal(x) {
+      let s = String(Object.is(x, -0) ? 0 : x);
+      if (/^-?\d+$/.test(s)) s += ".0";
+      return s;
+    },
+    /** Save a blob as a file. */
+    download(blob, filename) {
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = filename;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
     },
   };
 })();

@@ -103,7 +103,8 @@ g = g + 10.0/f
     },
   ];
 
-  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn } = window.chainruleCommon;
+  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn, literal, download } =
+    window.chainruleCommon;
   const DEFAULT_H = 1e-5;
   const TYPE_DELAY_MS = 300; // debounce while typing
   const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
@@ -160,11 +161,7 @@ g = g + 10.0/f
 
   /** A number as it goes back into the program text: short, and always with a decimal point. */
   function sourceNumber(x, decimals) {
-    let v = decimals === undefined ? x : Number(x.toFixed(decimals));
-    if (Object.is(v, -0)) v = 0;
-    let s = String(v);
-    if (/^-?\d+$/.test(s)) s += ".0";
-    return s;
+    return literal(decimals === undefined ? x : Number(x.toFixed(decimals)));
   }
 
   // ---------------------------------------------------------------- the expression language, client side
@@ -1402,15 +1399,6 @@ g = g + 10.0/f
   }
 
   // ---------------------------------------------------------------- export
-
-  function download(blob, filename) {
-    const url = URL.createObjectURL(blob);
-    const a = h("a", { href: url, download: filename });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  }
 
   /** The server SVG, standalone: no DOCTYPE or external references, pixel size set. */
   function standaloneSvg() {

@@ -8,7 +8,8 @@
 (() => {
   // ---------------------------------------------------------------- constants
 
-  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn } = window.chainruleCommon;
+  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn, literal, download } =
+    window.chainruleCommon;
   const TWO_D = ["moons", "circles", "xor", "spiral", "blobs"];
   const GRID = 40; // decision-boundary cells per side
   const MIN_UPDATE_MS = 40; // at most 25 updates a second while playing
@@ -44,13 +45,6 @@
   }
 
   const pct = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : "–");
-
-  /** A number as it goes into a program for the graph API: full precision, always with a point. */
-  function literal(x) {
-    let s = String(Object.is(x, -0) ? 0 : x);
-    if (/^-?\d+$/.test(s)) s += ".0";
-    return s;
-  }
 
   // ---------------------------------------------------------------- state
 
@@ -582,13 +576,7 @@
     if (!state.run) return;
     const doc = { ...state.run, history: state.history.slice(-MAX_HISTORY) };
     const blob = new Blob([JSON.stringify(doc, null, 1)], { type: "application/json" });
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = `chainrule-run-${state.run.config.dataset.name}-step${state.run.step}.json`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    download(blob, `chainrule-run-${state.run.config.dataset.name}-step${state.run.step}.json`);
   }
 
   const goodMetric = (m) =>
