@@ -1085,7 +1085,6 @@
       el.sampleGraph.innerHTML = data.svg; // the server's SVG (no scripts: Graphviz output)
       const svg = el.sampleGraph.querySelector("svg");
       if (svg) {
-        projectorColours(svg);
         const fresh = el.sampleGraph.dataset.layout !== `${graphNodeCount(run)}|${state.theme}`;
         if (fresh && !state.graphFit) {
           // a new picture: start at the middle of the height, where the network's columns are
@@ -1110,19 +1109,6 @@
       graphBusy = false;
     }
     if (key !== lastGraphKey || state.playing) graphSoon();
-  }
-
-  // The projector theme must reach 7:1 (WCAG AAA) on every fill the graph uses (as on the graph page).
-  const PROJECTOR_GRAD = { "grad-pos": "#004170", "grad-neg": "#702a00", "grad-zero": "#000000" };
-
-  function projectorColours(svg) {
-    if (state.theme !== "projector") return;
-    for (const g of svg.querySelectorAll("g.value")) {
-      const sign = Object.keys(PROJECTOR_GRAD).find((c) => g.classList.contains(c));
-      for (const t of g.querySelectorAll("text")) {
-        if (sign && /^\s*grad\b/.test(t.textContent)) t.setAttribute("fill", PROJECTOR_GRAD[sign]);
-      }
-    }
   }
 
   // ---------------------------------------------------------------- theme
