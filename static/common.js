@@ -12,6 +12,12 @@ window.chainruleCommon = (() => {
     nextTheme: (theme) => THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length],
     /** The theme P moves to: projector, or back from it to the theme used before. */
     projectorToggled: (theme, lastTheme) => (theme === "projector" ? lastTheme : "projector"),
+    /** Put a theme on the page and on the top bar's theme select and Projector button. */
+    showTheme(theme) {
+      document.documentElement.dataset.theme = theme;
+      document.getElementById("theme").value = theme;
+      document.getElementById("toggle-projector").setAttribute("aria-pressed", String(theme === "projector"));
+    },
     /** The theme for a first visit: the system's light or dark. */
     preferredTheme: () => (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"),
     /** True when the focus is in a field that takes keys itself (a checkbox or a file input does not). */

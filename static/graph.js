@@ -103,7 +103,7 @@ g = g + 10.0/f
     },
   ];
 
-  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn, literal, download } =
+  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn, literal, download, showTheme } =
     window.chainruleCommon;
   const DEFAULT_H = 1e-5;
   const TYPE_DELAY_MS = 300; // debounce while typing
@@ -1362,9 +1362,7 @@ g = g + 10.0/f
     if (!THEMES.includes(theme)) return;
     if (theme !== "projector") lastTheme = theme;
     state.theme = theme;
-    document.documentElement.dataset.theme = theme;
-    el.theme.value = theme;
-    $("toggle-projector").setAttribute("aria-pressed", String(theme === "projector"));
+    showTheme(theme);
     if (rerender && graph) {
       view.ready = false; // the projector theme lays out at a different size
       render();

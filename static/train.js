@@ -8,7 +8,7 @@
 (() => {
   // ---------------------------------------------------------------- constants
 
-  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn, literal, download } =
+  const { THEMES, nextTheme, projectorToggled, preferredTheme, typingIn, literal, download, showTheme } =
     window.chainruleCommon;
   const TWO_D = ["moons", "circles", "xor", "spiral", "blobs"];
   const GRID = 40; // decision-boundary cells per side
@@ -1117,9 +1117,7 @@
     if (!THEMES.includes(theme)) return;
     if (theme !== "projector") state.lastTheme = theme;
     state.theme = theme;
-    document.documentElement.dataset.theme = theme;
-    el.theme.value = theme;
-    $("toggle-projector").setAttribute("aria-pressed", String(theme === "projector"));
+    showTheme(theme);
     networkKey = "";
     writeHash();
     draw();
