@@ -19,8 +19,8 @@ import statistics
 
 from playwright.sync_api import sync_playwright
 
-from bench.bench_train_page import serve
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.live import Server
 
 BARE = """async (src) => {
   const t0 = performance.now();
@@ -58,7 +58,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    proc, url = serve()
+    server = Server()
+    server.start()
+    url = server.url
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -82,8 +84,7 @@ def main() -> None:
             print(f"worst ratio {max(ratios):.2f}; the page adds at most {max(added):.1f} ms (target <= 25)")
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
 
 if __name__ == "__main__":

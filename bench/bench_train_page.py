@@ -14,15 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.live import Server
 
 # Records each step request's round trip (headers in) as the page sees it.
 TIMING = """
@@ -37,32 +32,15 @@ window.fetch = async (...a) => {
 """
 
 
-def serve() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the app did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=6.0)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    proc, url = serve()
+    server = Server()
+    server.start()
+    url = server.url
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -102,8 +80,7 @@ def main() -> None:
                 page.close()
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait()
+        server.stop()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; target >= 10 updates/s")
 
 

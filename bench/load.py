@@ -29,12 +29,10 @@ import multiprocessing
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.settings import get_settings  # noqa: E402
+from tests.live import Server  # noqa: E402
 
 # the graph page's examples (static/graph.js PRESETS), as a class would send them
 PRESETS = [
@@ -238,32 +237,11 @@ class Watcher(multiprocessing.Process):
 # --- running it ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    log_path = ROOT / "bench" / "output" / "load-server.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--log-level", "warning", "--workers", str(workers)]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"the server did not start; see {log_path}")
+    server = Server(args=["--workers", str(workers)], log=ROOT / "bench" / "output" / "load-server.log")
+    server.start()
+    assert server.proc is not None
+    return server.proc, server.url
 
 
 def percentile(values: list[float], p: float) -> float:

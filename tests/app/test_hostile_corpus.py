@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from app.settings import get_settings
-
-from .live import running
+from tests.live import running
 
 LIMIT = get_settings().max_body_bytes
 

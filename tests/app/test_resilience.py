@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .live import Server, running
+from tests.live import Server, running
 
 DOT = shutil.which("dot")
 SLOW_MARKER = "slowpoke"  # a name in the program that makes the fake dot hang
