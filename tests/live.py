@@ -1,4 +1,5 @@
-"""A real uvicorn server in a subprocess, for the tests that need real sockets and restarts."""
+"""A real uvicorn server in a subprocess on a free port: for the tests that need real sockets and
+restarts, the browser tests, and the benches that drive a served app."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 30
 
 
@@ -25,19 +26,26 @@ def free_port() -> int:
 class Server:
     """``uvicorn app.main:app`` on 127.0.0.1; ``start``/``kill`` may be called repeatedly."""
 
-    def __init__(self, port: int | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+        log: Path | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
+        self.args = args or []  # more uvicorn options, e.g. ["--workers", "2"]
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = ROOT / "tests" / "output" / f"live-server-{self.port}.log"
+        self.log = log or ROOT / "tests" / "output" / f"live-server-{self.port}.log"
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         log = self.log.open("ab")
         command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
         self.proc = subprocess.Popen(
-            [*command, "--port", str(self.port), "--log-level", "warning"],
+            [*command, "--port", str(self.port), "--log-level", "warning", *self.args],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -77,8 +85,10 @@ class Server:
 
 
 @contextmanager
-def running(env: dict[str, str] | None = None) -> Iterator[Server]:
-    server = Server(env=env)
+def running(
+    env: dict[str, str] | None = None, args: list[str] | None = None, log: Path | None = None
+) -> Iterator[Server]:
+    server = Server(env=env, args=args, log=log)
     server.start()
     try:
         yield server
