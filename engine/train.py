@@ -358,6 +358,9 @@ class Run:
                 if not np.isfinite(params).all() or np.abs(params).max() > max_abs_weight:
                     self.stopped = {"step": k, "reason": f"a weight left the range ±{max_abs_weight:g}"}
                     break
+                if v is not None and not np.isfinite(v).all():  # Adam's v holds grad², which overflows first
+                    self.stopped = {"step": k, "reason": "Adam's running averages overflowed"}
+                    break
                 self.params, self.grads, self.m, self.v = params, grads, m, v
                 self.step += 1
                 metrics.append({"step": k, "loss": loss, "accuracy": accuracy})

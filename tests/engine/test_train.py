@@ -327,3 +327,16 @@ def test_two_d_presets_learn_their_dataset(name):
     accuracy = float(np.mean((run.scores(run.X) > 0) == (run.y > 0)))
     assert accuracy >= 0.9, accuracy
     assert state["stopped"] is None
+
+
+def test_adam_whose_running_average_overflows_stops_instead_of_returning_infinity():
+    """Found by hypothesis: a piled-up grad of 1e157 is finite, but Adam's v = grad² is not."""
+    config = {"optimizer": {"name": "adam", "lr": 0.01, "schedule": "constant"}, "layers": [4, 1]}
+    s1, _ = step(new_state({**config, "forget_zero_grad": True}), 1)
+    grads = from_weights(s1["grads"], 2, [4, 1])
+    huge = {**s1, "grads": to_weights(np.full_like(grads, 1e157), 2, [4, 1])}
+    after, metrics = step(huge, 1)
+    assert metrics == []
+    assert after["stopped"] == {"step": 1, "reason": "Adam's running averages overflowed"}
+    assert after["weights"] == s1["weights"]  # the step was not applied
+    assert json.dumps(after, allow_nan=False)  # nothing infinite goes back to the client
