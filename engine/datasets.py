@@ -119,4 +119,8 @@ def make_dataset(name: str, n_samples: int = 100, noise: float = 0.1, seed: int 
     """The named dataset; ``ValueError`` for an unknown name."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
-    return DATASETS[name](n_samples=n_samples, noise=noise, seed=seed)
+    if not noise >= 0:
+        raise ValueError(f"noise is a standard deviation, so at least 0; got {noise}")
+    # abs() turns -0.0 (which JSON and the schema's ge=0 let through) into 0.0: numpy's
+    # normal() refuses a scale whose sign bit is set, zero or not
+    return DATASETS[name](n_samples=n_samples, noise=abs(noise), seed=seed)

@@ -79,6 +79,16 @@ def test_init_builds_a_run_for_a_config(client):
     assert state["config"]["dataset"] == {"name": "xor", "n_samples": 100, "noise": 0.1, "seed": 1337}
 
 
+def test_negative_zero_noise_trains_like_zero_noise(client):
+    # JSON's -0.0 satisfies the schema's noise >= 0; it once reached numpy as a negative scale (a 500)
+    configs = [{"dataset": {"name": "moons", "noise": noise}, "layers": [4, 1]} for noise in (-0.0, 0.0)]
+    answers = [client.post("/api/train/init", json={"config": config}) for config in configs]
+    assert [a.status_code for a in answers] == [200, 200]
+    stepped = [client.post("/api/train/step", json={"state": a.json()["state"], "steps": 1}) for a in answers]
+    assert [s.status_code for s in stepped] == [200, 200]
+    assert stepped[0].json()["metrics"] == stepped[1].json()["metrics"]
+
+
 def test_boundary_and_predictions_come_with_the_new_weights(client, demo):
     response = client.post(
         "/api/train/step", json={"state": demo, "steps": 1, "grid": 7, "predictions": True}
