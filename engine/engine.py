@@ -5,11 +5,19 @@ derivative with respect to each input. A node stores those local derivatives as 
 numbers (``_local``), so ``backward()`` is a single loop over the topological order:
 multiply by the upstream grad and add into the input. No node holds a closure over
 itself, so building and dropping large graphs creates no reference cycles.
+
+Speed (``python -m bench.bench_engine``): a node is one small object (inputs and local
+derivatives in slots, no tuples), ``+ - *`` are their rows written out, and the topological
+order is creation order, found without recursion. Python's cycle collector, which walks
+every live object now and then, costs micrograd most of its time on large graphs; one
+object per node and no cycles keep that walk short here.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -82,7 +90,7 @@ def _show(x: float) -> str:
 
 
 def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Value:
-    """Make the node ``op(*inputs)``: its value and local derivatives, both checked finite."""
+    """Make the node ``op(*inputs)`` from its row of ``RULES``: value, local derivatives, both finite."""
     xs: tuple[float, ...]
     if arg is not None:
         rule, xs = RULES["**k"], (inputs[0].data, arg)
@@ -100,9 +108,32 @@ def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Valu
     for d in local:
         if d - d:
             raise MathError(op, xs, "derivative")
-    node = Value(out, inputs, op if arg is None else f"**{_show(arg)}")
-    node._local = local
-    node._arg = arg
+    if len(inputs) == 2:
+        return _node(out, op, inputs[0], inputs[1], local[0], local[1])
+    if arg is None:
+        return _node(out, op, inputs[0], None, local[0], 0.0)
+    return _node(out, f"**{_show(arg)}", inputs[0], None, local[0], arg)  # _db holds the exponent
+
+
+_new = object.__new__
+_serials = itertools.count()  # creation order: a node's inputs always exist before it does
+
+
+def _node(data: float, op: str, a: Value, b: Value | None, da: float, db: float) -> Value:
+    """A new node ``op(a, b)`` with its local derivatives; for one input, ``b`` is None and ``db``
+    unused (or the constant exponent of ``**k``). Sets every slot directly instead of through
+    ``Value.__init__``: building graphs is the hot path.
+    """
+    node = _new(Value)
+    node.data = data
+    node.grad = 0
+    node._a = a
+    node._b = b
+    node._da = da
+    node._db = db
+    node._op = op
+    node.label = ""
+    node._serial = next(_serials)
     return node
 
 
@@ -111,27 +142,80 @@ def _lift(x: Value | float) -> Value:
 
 
 class Value:
-    """Stores a single scalar value, its gradient, and how it was made."""
+    """Stores a single scalar value, its gradient, and how it was made.
 
-    __slots__ = ("data", "grad", "_prev", "_op", "_arg", "_local", "label")
+    A node has at most two inputs, kept in slots (``_a``, ``_b``) with their local derivatives
+    (``_da``, ``_db``) rather than in tuples: one object per node is what makes large graphs
+    cheap to build and to collect. ``_prev`` and ``_local`` give them as tuples, micrograd-style.
+    """
+
+    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_op", "label", "_serial")
 
     def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         self.data = data
         self.grad: float = 0
-        self._prev = tuple(_children)  # inputs in order, with repeats (micrograd keeps a set)
+        self._a: Value | None = None  # the inputs in order, with repeats (micrograd keeps a set)
+        self._b: Value | None = None
+        self._da = self._db = 0.0  # d self / d input
         self._op = _op  # the op that produced this node, as shown on the graph
-        self._arg: float | None = None  # the constant exponent of "**k"
-        self._local: tuple[float, ...] = ()  # d self / d input, one per input
         self.label = label
+        self._serial = next(_serials)  # see topological_order()
+        if _children:  # a node made by hand, micrograd-style: no rule, so it passes on no grad
+            if len(_children) > 2:
+                raise ValueError(f"a node has at most two inputs, got {len(_children)}")
+            self._a, self._b = _children[0], (_children[1] if len(_children) == 2 else None)
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The inputs, in order, with repeats: ``(a + a)._prev == (a, a)``."""
+        if self._a is None:
+            return ()
+        return (self._a,) if self._b is None else (self._a, self._b)
+
+    @property
+    def _arg(self) -> float | None:
+        """The constant exponent of a ``**k`` node (kept in ``_db``: such a node has one input)."""
+        if self._a is not None and self._b is None and self._op.startswith("**"):
+            return self._db
+        return None
+
+    @property
+    def _local(self) -> tuple[float, ...]:
+        """d self / d input, one per input."""
+        if self._a is None:
+            return ()
+        return (self._da,) if self._b is None else (self._da, self._db)
+
+    # + - and * are the bulk of every graph, so they skip _apply's table lookup and generic
+    # checks: each is its row of RULES written out (tests hold them equal to the table). With
+    # finite inputs only the result can overflow; the local derivatives are constants or inputs.
 
     def __add__(self, other: Value | float) -> Value:  # self + other
-        return _apply("+", (self, _lift(other)))
+        if not isinstance(other, Value):
+            other = Value(other)
+        a, b = self.data, other.data
+        out = a + b
+        if out - out:  # inf or nan
+            raise MathError("+", (a, b))
+        return _node(out, "+", self, other, 1.0, 1.0)
 
     def __sub__(self, other: Value | float) -> Value:  # self - other
-        return _apply("-", (self, _lift(other)))
+        if not isinstance(other, Value):
+            other = Value(other)
+        a, b = self.data, other.data
+        out = a - b
+        if out - out:
+            raise MathError("-", (a, b))
+        return _node(out, "-", self, other, 1.0, -1.0)
 
     def __mul__(self, other: Value | float) -> Value:  # self * other
-        return _apply("*", (self, _lift(other)))
+        if not isinstance(other, Value):
+            other = Value(other)
+        a, b = self.data, other.data
+        out = a * b
+        if out - out:
+            raise MathError("*", (a, b))
+        return _node(out, "*", self, other, b, a)
 
     def __truediv__(self, other: Value | float) -> Value:  # self / other
         return _apply("/", (self, _lift(other)))
@@ -179,40 +263,55 @@ class Value:
 
         micrograd's name for it: the lecture calls ``o._backward()`` by hand, node by node.
         """
-        grad = self.grad
-        for child, local in zip(self._prev, self._local, strict=False):
-            child.grad += local * grad
+        if self._a is not None:
+            self._a.grad += self._da * self.grad
+            if self._b is not None:
+                self._b.grad += self._db * self.grad
 
     def backward(self) -> None:
-        """Fill in ``grad`` for every node behind this one (grads accumulate, as in micrograd)."""
+        """Fill in ``grad`` for every node behind this one (grads accumulate, as in micrograd).
+
+        ``_backward()`` written out for each node, from the output back to the leaves.
+        """
         self.grad = 1
-        for node in reversed(topological_order(self)):
-            if node._prev:
-                node._backward()
+        for node in reversed(topological_order(self, leaves=False)):
+            grad = node.grad
+            node._a.grad += node._da * grad  # type: ignore[union-attr]  # an op's node has inputs
+            b = node._b
+            if b is not None:
+                b.grad += node._db * grad
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
 
-def topological_order(root: Value) -> list[Value]:
-    """Every node behind ``root``, each after all of its inputs, without recursion."""
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[Value | tuple[Value]] = [root]
-    pop, push, visit, place = stack.pop, stack.append, visited.add, order.append
-    while stack:
-        node = pop()
-        if isinstance(node, tuple):  # all of this node's inputs are placed by now
-            place(node[0])
-        elif node not in visited:
-            visit(node)
-            if node._prev:
-                push((node,))
-                for child in reversed(node._prev):  # reversed, so that inputs are placed in order
-                    if child not in visited:
-                        push(child)
-            else:
-                place(node)
+_serial_of = operator.attrgetter("_serial")
+
+
+def topological_order(root: Value, leaves: bool = True) -> list[Value]:
+    """Every node behind ``root``, each after all of its inputs, without recursion.
+
+    With ``leaves=False``, only the nodes an op made: what ``backward()`` walks, as a leaf
+    has no inputs to pass its grad on to. A node is created after its inputs, so creation
+    order is a topological order: find the nodes (breadth first, in no particular order)
+    and sort them by when they were made.
+    """
+    if not leaves and root._a is None:
+        return []
+    order = [root]
+    seen = {root}
+    visit, place = seen.add, order.append
+    for node in order:  # the list grows while the loop walks it
+        a = node._a
+        if a is not None:
+            if (leaves or a._a is not None) and a not in seen:
+                visit(a)
+                place(a)
+            b = node._b
+            if b is not None and (leaves or b._a is not None) and b not in seen:
+                visit(b)
+                place(b)
+    order.sort(key=_serial_of)
     return order
 
 
@@ -238,6 +337,6 @@ def forward(nodes: list[Value], changed: Value | None = None) -> None:
     for node in nodes:
         if node._prev and (stale is None or any(child in stale for child in node._prev)):
             fresh = _apply(node._op if node._arg is None else "**", node._prev, node._arg)
-            node.data, node._local = fresh.data, fresh._local
+            node.data, node._da, node._db = fresh.data, fresh._da, fresh._db
             if stale is not None:
                 stale.add(node)

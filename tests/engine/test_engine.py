@@ -178,6 +178,36 @@ def test_topological_order_puts_inputs_before_outputs():
             assert position[id(child)] < position[id(node)]
 
 
+def test_topological_order_is_creation_order_and_can_leave_out_the_leaves():
+    a, b, c, f, e, d, L = lecture_graph()
+    assert topological_order(L) == [a, b, c, f, e, d, L]  # the order the program made them
+    assert topological_order(L, leaves=False) == [e, d, L]  # what backward() walks
+    assert topological_order(d) == [a, b, c, e, d]  # only what is behind the root
+    assert topological_order(a) == [a] and topological_order(a, leaves=False) == []
+
+
+def test_topological_order_of_a_shared_diamond_lists_each_node_once():
+    x = Value(1.0)
+    layers = [x]
+    for _ in range(60):  # 2**60 paths from the root to x: a walk without a visited set never ends
+        y = layers[-1]
+        layers.append(y * 2 + y * 3)
+    order = topological_order(layers[-1])
+    assert len(order) == len(set(map(id, order))) == 1 + 60 * 5  # x, then y*2, 2, y*3, 3, + per layer
+    layers[-1].backward()
+    assert x.grad == pytest.approx(5.0**60, rel=1e-12)
+
+
+def test_a_node_made_by_hand_micrograd_style_keeps_its_inputs_and_passes_no_grad():
+    a, b = Value(2.0), Value(3.0)
+    c = Value(5.0, (a, b), "+")
+    assert (c._prev, c._op, c._arg) == ((a, b), "+", None)
+    c.backward()
+    assert (c.grad, a.grad, b.grad) == (1, 0, 0)
+    with pytest.raises(ValueError, match="at most two inputs, got 3"):
+        Value(0.0, (a, b, c))
+
+
 def test_trace_lists_every_input_edge_with_repeats():
     a = Value(3.0, label="a")
     b = a + a
