@@ -116,7 +116,7 @@ def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Valu
 
 
 _new = object.__new__
-_serials = itertools.count()  # creation order: a node's inputs always exist before it does
+_serials = itertools.count()  # the order op nodes are made in: a node's inputs always exist before it
 
 
 def _node(data: float, op: str, a: Value, b: Value | None, da: float, db: float) -> Value:
@@ -159,11 +159,12 @@ class Value:
         self._da = self._db = 0.0  # d self / d input
         self._op = _op  # the op that produced this node, as shown on the graph
         self.label = label
-        self._serial = next(_serials)  # see topological_order()
+        self._serial = -1  # a leaf's place in topological_order() is set by its first use
         if _children:  # a node made by hand, micrograd-style: no rule, so it passes on no grad
             if len(_children) > 2:
                 raise ValueError(f"a node has at most two inputs, got {len(_children)}")
             self._a, self._b = _children[0], (_children[1] if len(_children) == 2 else None)
+            self._serial = next(_serials)
 
     @property
     def _prev(self) -> tuple[Value, ...]:
@@ -291,27 +292,34 @@ _serial_of = operator.attrgetter("_serial")
 def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node behind ``root``, each after all of its inputs, without recursion.
 
-    With ``leaves=False``, only the nodes an op made: what ``backward()`` walks, as a leaf
-    has no inputs to pass its grad on to. A node is created after its inputs, so creation
-    order is a topological order: find the nodes (breadth first, in no particular order)
-    and sort them by when they were made.
+    The nodes an op made come in the order they were made (a node is made after its inputs,
+    so that order is topological), each leaf just before the first of them that uses it.
+    With ``leaves=False``, only the op nodes: what ``backward()`` walks, as a leaf has no
+    inputs to pass its grad on to.
     """
-    if not leaves and root._a is None:
-        return []
-    order = [root]
+    if root._a is None:
+        return [root] if leaves else []
+    ops = [root]
     seen = {root}
-    visit, place = seen.add, order.append
-    for node in order:  # the list grows while the loop walks it
-        a = node._a
-        if a is not None:
-            if (leaves or a._a is not None) and a not in seen:
-                visit(a)
-                place(a)
-            b = node._b
-            if b is not None and (leaves or b._a is not None) and b not in seen:
-                visit(b)
-                place(b)
-    order.sort(key=_serial_of)
+    visit, place = seen.add, ops.append
+    for node in ops:  # breadth first, in no particular order; the list grows while the loop walks it
+        a, b = node._a, node._b
+        if a is not None and a._a is not None and a not in seen:
+            visit(a)
+            place(a)
+        if b is not None and b._a is not None and b not in seen:
+            visit(b)
+            place(b)
+    ops.sort(key=_serial_of)
+    if not leaves:
+        return ops
+    order: list[Value] = []
+    for node in ops:
+        for child in node._prev:
+            if child._a is None and child not in seen:
+                seen.add(child)
+                order.append(child)
+        order.append(node)
     return order
 
 

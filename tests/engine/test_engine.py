@@ -178,12 +178,15 @@ def test_topological_order_puts_inputs_before_outputs():
             assert position[id(child)] < position[id(node)]
 
 
-def test_topological_order_is_creation_order_and_can_leave_out_the_leaves():
+def test_topological_order_is_the_order_ops_ran_each_leaf_before_its_first_use():
     a, b, c, f, e, d, L = lecture_graph()
-    assert topological_order(L) == [a, b, c, f, e, d, L]  # the order the program made them
+    assert topological_order(L) == [a, b, e, c, d, f, L]
     assert topological_order(L, leaves=False) == [e, d, L]  # what backward() walks
-    assert topological_order(d) == [a, b, c, e, d]  # only what is behind the root
+    assert topological_order(d) == [a, b, e, c, d]  # only what is behind the root
     assert topological_order(a) == [a] and topological_order(a, leaves=False) == []
+    late = Value(1.0)  # made after e, but e's inputs were made first: order follows use
+    g = late * e
+    assert topological_order(g) == [a, b, e, late, g]
 
 
 def test_topological_order_of_a_shared_diamond_lists_each_node_once():
