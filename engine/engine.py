@@ -89,14 +89,11 @@ def _show(x: float) -> str:
     return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
-def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Value:
-    """Make the node ``op(*inputs)`` from its row of ``RULES``: value, local derivatives, both finite."""
-    xs: tuple[float, ...]
-    if arg is not None:
-        rule, xs = RULES["**k"], (inputs[0].data, arg)
-    else:
-        rule = RULES[op]
-        xs = (inputs[0].data, inputs[1].data) if len(inputs) == 2 else (inputs[0].data,)
+def _evaluate(rule: Rule, op: str, xs: tuple[float, ...]) -> tuple[float, tuple[float, ...]]:
+    """``rule``'s value on ``xs`` and its local derivatives, both finite, or a ``MathError`` for ``op``.
+
+    For ``"**k"`` the constant exponent is the last of ``xs``.
+    """
     try:
         out = rule.forward(*xs)
         local = rule.local(*xs, out)
@@ -108,11 +105,19 @@ def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Valu
     for d in local:
         if d - d:
             raise MathError(op, xs, "derivative")
+    return out, local
+
+
+def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Value:
+    """Make the node ``op(*inputs)``, or ``inputs[0] ** arg`` when ``arg`` is a number."""
+    if arg is not None:
+        out, local = _evaluate(RULES["**k"], "**", (inputs[0].data, arg))
+        return _node(out, f"**{_show(arg)}", inputs[0], None, local[0], arg)  # _db holds the exponent
     if len(inputs) == 2:
+        out, local = _evaluate(RULES[op], op, (inputs[0].data, inputs[1].data))
         return _node(out, op, inputs[0], inputs[1], local[0], local[1])
-    if arg is None:
-        return _node(out, op, inputs[0], None, local[0], 0.0)
-    return _node(out, f"**{_show(arg)}", inputs[0], None, local[0], arg)  # _db holds the exponent
+    out, local = _evaluate(RULES[op], op, (inputs[0].data,))
+    return _node(out, op, inputs[0], None, local[0], 0.0)
 
 
 _new = object.__new__
@@ -343,8 +348,14 @@ def forward(nodes: list[Value], changed: Value | None = None) -> None:
     """
     stale = None if changed is None else {changed}
     for node in nodes:
-        if node._prev and (stale is None or any(child in stale for child in node._prev)):
-            fresh = _apply(node._op if node._arg is None else "**", node._prev, node._arg)
-            node.data, node._da, node._db = fresh.data, fresh._da, fresh._db
+        inputs = node._prev
+        if inputs and (stale is None or any(child in stale for child in inputs)):
+            arg = node._arg
+            if arg is None:
+                node.data, local = _evaluate(RULES[node._op], node._op, tuple(x.data for x in inputs))
+                node._da = local[0]
+                node._db = local[1] if len(local) == 2 else 0.0
+            else:
+                node.data, (node._da,) = _evaluate(RULES["**k"], "**", (inputs[0].data, arg))
             if stale is not None:
                 stale.add(node)
