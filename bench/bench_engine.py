@@ -6,10 +6,10 @@ For a balanced ~200,000-node graph and a chain, prints the time to build the gra
 to run backward, and to free it, for micrograd and for ours, and the ratios micrograd / ours.
 Target: forward+backward at least 5x faster than micrograd (5.3-5.5x on a quiet 2-core machine).
 
-Where the time goes: a micrograd node is five objects the cycle collector tracks (the Value,
-its set of children, the _backward closure and its cells), tied in a reference cycle, and the
-collector walks every live one of them again and again while a graph grows; that is most of
-micrograd's build time. Ours is one object per node (engine/engine.py says how), so the walks
+Where the time goes: a micrograd op node is seven objects the cycle collector tracks (the
+Value, its set of children, the _backward closure, its cells and their tuple; counted with
+gc.get_objects()), tied in a reference cycle, and the collector walks every live one of them
+again and again while a graph grows; that is most of micrograd's build time. Ours is one object per node (engine/engine.py says how), so the walks
 are short, and backward sorts the op nodes by creation order instead of recursing.
 """
 
