@@ -70,8 +70,9 @@ class Settings:
     train_max_concurrent: int = 2
     # ...for at most this long, then get 503 with Retry-After (a stream ends with reason "busy")
     train_wait_seconds: float = 10.0
-    # work one request (or one stream event) may ask for: steps x samples per step x parameters;
-    # the demo's 100 steps are 3.4e6, about 0.2 s of CPU
+    # work one request (or one stream event, or a whole GET stream, which a reconnection may
+    # redo) may ask for: steps x samples per step x parameters; the demo's 100 steps are 3.4e6,
+    # about 0.2 s of CPU
     train_max_work: int = 50_000_000
 
     @classmethod

@@ -100,14 +100,16 @@ def _check_grid(run: Run, grid: int | None, loc: tuple[Any, ...]) -> None:
         raise _invalid(loc, f"the decision boundary needs a dataset with 2 inputs; {name!r} has {run.nin}")
 
 
-def _check_work(run: Run, steps: int, loc: tuple[Any, ...]) -> None:
+def _check_work(
+    run: Run, steps: int, loc: tuple[Any, ...], advice: str = "take fewer steps per request"
+) -> None:
     batch = run.config["batch_size"] or len(run.X)
     work, limit = steps * min(batch, len(run.X)) * len(run.params), get_settings().train_max_work
     if work > limit:
         message = (
             f"{steps} steps x {batch} samples x {len(run.params)} parameters is over the limit of {limit}"
         )
-        raise _invalid(loc, f"{message}; take fewer steps per request")
+        raise _invalid(loc, f"{message}; {advice}")
 
 
 def _answer(
@@ -270,7 +272,9 @@ def _get_stream_run(
     run = _run(state, loc=("query",))
     _check_grid(run, grid, ("query", "grid"))
     _check_work(run, every, ("query", "every"))
-    _check_work(run, start, ("header", "Last-Event-ID"))
+    # a reconnection near the end redoes nearly all of it: refuse now what could not be resumed then
+    advice = "a reconnection may redo them all; ask for fewer, or POST the stream, which resumes from a state"
+    _check_work(run, until, ("query", "until"), advice)
     # runs are deterministic: redo the steps the client already has
     run.train(start, get_settings().train_max_abs_weight)
     options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}

@@ -1,20 +1,26 @@
 """The training API: presets, stateless steps, server-sent events, and 422s that name the field."""
 
 import copy
+import dataclasses
 import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.routes import train as train_routes
 from app.settings import get_settings as get_app_settings
+
+
+def preset(client, name):
+    response = client.get("/api/train/presets")
+    assert response.status_code == 200
+    return {p["name"]: p for p in response.json()["presets"]}[name]["state"]
 
 
 @pytest.fixture
 def demo(client):
-    response = client.get("/api/train/presets")
-    assert response.status_code == 200
-    return {p["name"]: p for p in response.json()["presets"]}["micrograd-demo"]["state"]
+    return preset(client, "micrograd-demo")
 
 
 def events(text):
@@ -280,6 +286,26 @@ def test_get_stream_resumes_from_last_event_id(client):
     assert resumed[0][2]["metrics"] == full[4][2]["metrics"]
 
 
+def test_a_get_stream_that_is_accepted_can_be_resumed_at_its_last_step(client, monkeypatch):
+    # the lecture preset: 4 samples x 41 parameters a step; allow 50 steps of work
+    limited = dataclasses.replace(get_app_settings(), train_max_work=4 * 41 * 50)
+    monkeypatch.setattr(train_routes, "get_settings", lambda: limited)
+    too_long = client.get("/api/train/stream?preset=lecture&until=51")
+    assert too_long.status_code == 422
+    (error,) = too_long.json()["detail"]
+    assert error["loc"] == ["query", "until"]
+    assert "51 steps x 4 samples x 41 parameters is over the limit of 8200" in error["msg"]
+    assert "reconnection" in error["msg"] and "POST" in error["msg"]
+    # the longest one allowed resumes even from its last step but one
+    url = "/api/train/stream?preset=lecture&until=50"
+    with client.stream("GET", url, headers={"Last-Event-ID": "49"}) as r:
+        assert r.status_code == 200
+        resumed = events("".join(r.iter_text()))
+    assert [(e, i) for e, i, _ in resumed] == [("step", "50"), ("done", None)]
+    direct = client.post("/api/train/step", json={"state": preset(client, "lecture"), "steps": 50}).json()
+    assert resumed[0][2]["state"] == direct["state"]
+
+
 def test_get_stream_takes_a_config_as_json(client):
     config = json.dumps({"layers": [2, 1], "dataset": {"name": "blobs"}})
     with client.stream("GET", f"/api/train/stream?config={config}&until=2&grid=2") as r:
@@ -301,6 +327,8 @@ def test_get_stream_takes_a_config_as_json(client):
         ("preset=lecture&until=5", {"Last-Event-ID": "9"}, ["header", "Last-Event-ID"]),
         ("preset=lecture&until=5", {"Last-Event-ID": "x"}, ["header", "Last-Event-ID"]),
         ("preset=lecture&until=0", {}, ["query", "until"]),
+        # 2,000 demo steps could not be recomputed on a reconnection near the end: refused up front
+        ("preset=micrograd-demo&until=2000", {}, ["query", "until"]),
     ],
 )
 def test_bad_streams_get_422_before_streaming(client, query, headers, loc):
