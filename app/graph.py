@@ -145,14 +145,14 @@ class GraphService:
             )
             for node in nodes
         ]
-        self.renderer.check(described)
+        svg = self.renderer.svg(described, theme)  # refuses a graph too tangled to lay out, first
         return GraphResponse(
             nodes=described,
             output=ids[id(root)],
             backward_order=[ids[id(node)] for node in reversed(nodes)],
             checks=self.checks(root, nodes, ids, h),
             h=h,
-            svg=self.renderer.svg(described, theme),
+            svg=svg,
         )
 
     def checks(self, root: Value, nodes: list[Value], ids: dict[int, str], h: float) -> list[GradCheck]:
