@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import Value  # noqa: E402
-from engine.expr import MAX_DEPTH, MAX_NODES, MAX_SOURCE_CHARS, ExprError, parse  # noqa: E402
+from engine.expr import MAX_DEPTH, MAX_NAME_CHARS, MAX_NODES, MAX_SOURCE_CHARS, ExprError, parse  # noqa: E402
 
 REPEATS = 3  # each input is parsed this many times, and the best time kept
 CONFIRM = 12  # then the slowest inputs are timed again, round-robin...
@@ -75,6 +75,10 @@ def pathological() -> Iterator[tuple[str, str]]:
     yield "5,000 ';'", ";" * 9999 + "a"
     yield "unicode minus soup", "a−" * 5000
     yield "CRLF program", "a = 1\r\n" * 1400 + "a"
+    # "did you mean": a missing name compared with every name that has one, all long and alike
+    rng = random.Random(64)
+    alike = ["".join(rng.choice("ab") for _ in range(MAX_NAME_CHARS)) for _ in range(147)]
+    yield "146 long alike names, then a missing one", "".join(f"{n} = 1\n" for n in alike[:-1]) + alike[-1]
 
 
 FRAGMENTS = [

@@ -22,12 +22,11 @@ and column.
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from numbers import Real
 from typing import NamedTuple
 
@@ -52,7 +51,7 @@ MAX_NODES = 5_000  # graph nodes a program may create (leaves included)
 MAX_DEPTH = 200  # nesting: each open '(' or call, sign, and operator awaiting its right side
 MAX_LITERAL_CHARS = 40  # characters in one number literal
 MAX_NAME_CHARS = 64  # characters in one name
-MAX_LISTED_NAMES = 10  # names without a value that one error message lists
+MAX_LISTED_NAMES = 10  # names one error message lists (those without a value, or those with one)
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     "tanh": Value.tanh,
@@ -561,9 +560,50 @@ class _Parser:
         return ExprError(message, token.line, token.column)
 
 
-def _suggest(name: str, known: Mapping[str, object]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+def _suggest(name: str, known: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for the known name fewest typos away, if it is a likely typo."""
+    # none in a one-letter name (any other letter is "one typo away"), one in a short name,
+    # two in a longer one
+    limit = 0 if len(name) <= 1 else 1 if len(name) <= 4 else 2
+    best, best_distance = "", limit + 1
+    for candidate in known:
+        distance = _typos(name, candidate, best_distance - 1)
+        if distance < best_distance:
+            best, best_distance = candidate, distance
+    return f" (did you mean '{best}'?)" if best else ""
+
+
+def _typos(a: str, b: str, limit: int) -> int:
+    """How many typos (a letter added, dropped, changed, or two neighbours swapped) turn ``a``
+    into ``b``; any number over ``limit`` comes back as ``limit + 1``. Only cells within
+    ``limit`` of the diagonal are computed, so the cost is about ``len(a) * (2 * limit + 1)``
+    however many names an error compares (difflib's matcher is quadratic in the length).
+    """
+    over = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return over
+    before, previous = [over] * (len(b) + 1), list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i if i <= limit else over] + [over] * len(b)
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            d = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d = min(d, before[j - 2] + 1)  # two neighbours swapped
+            current[j] = min(d, over)
+        if min(current) > limit:
+            return over
+        before, previous = previous, current
+    return previous[len(b)]
+
+
+def _names_with_values(names: Iterable[str]) -> str:
+    """ "; names with a value: a, b, c" (at most MAX_LISTED_NAMES of them), or nothing."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return ""
+    listed = ", ".join(names[:MAX_LISTED_NAMES])
+    more = f" and {len(names) - MAX_LISTED_NAMES:,} more" if len(names) > MAX_LISTED_NAMES else ""
+    return f"; names with a value: {listed}{more}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -714,10 +754,10 @@ def _missing_names(parser: _Parser) -> ExprError:
                 "move the assignment up"
             )
         else:
-            known = {**dict.fromkeys(parser.assigned), **dict.fromkeys(FUNCTIONS)}
+            names = [*parser.assigned, *parser.values]
             message = (
-                f"'{first_name}' has no value{_suggest(first_name, known)}; "
-                f"assign it first, like {first_name} = 1.0"
+                f"'{first_name}' has no value{_suggest(first_name, [*names, *FUNCTIONS])}; "
+                f"assign it first, like {first_name} = 1.0{_names_with_values(names)}"
             )
         return ExprError(message, first.line, first.column)
     listed = list(parser.missing.items())[:MAX_LISTED_NAMES]

@@ -10,12 +10,14 @@ import pytest
 from engine import Value, topological_order
 from engine.expr import (
     MAX_DEPTH,
+    MAX_LISTED_NAMES,
     MAX_LITERAL_CHARS,
     MAX_NAME_CHARS,
     MAX_NODES,
     MAX_SOURCE_CHARS,
     ExprError,
     Token,
+    _typos,
     parse,
     tokenize,
 )
@@ -357,6 +359,9 @@ ERRORS = [
     ("q", 1, 1, "'q' has no value; assign it first, like q = 1.0"),
     ("q + r*q + s\n", 1, 1, "3 names have no value: 'q' (line 1, column 1), 'r' (line 1, column 5), 's'"),
     ("rate = 1\n2*rte", 2, 3, "'rte' has no value (did you mean 'rate'?)"),
+    ("a = 1; b = 2; q", 1, 15, "'q' has no value; assign it first, like q = 1.0; names with a value: a, b"),
+    ("velocity = 1; 2*velcoity", 1, 17, "(did you mean 'velocity'?)"),  # two letters swapped
+    ("x = 1; y", 1, 8, "'y' has no value; assign"),  # no "did you mean 'x'" for a one-letter name
     ("p = q; q = 2; p", 1, 5, "'q' is used before it gets a value (it is assigned on line 1)"),
     ("__import__('os')", 1, 1, "names can't start with '__'"),
     ("__class__", 1, 1, "names can't start with '__'"),
@@ -439,6 +444,48 @@ def test_parse_errors_say_what_and_where(source: str, line: int, column: int, fr
     error = caught.value
     assert fragment in error.message
     assert (error.line, error.column) == (line, column), error.message
+
+
+def test_a_missing_name_error_lists_the_names_that_have_values_and_suggests_from_them() -> None:
+    with pytest.raises(ExprError) as caught:
+        parse("a = 1\n2*rte + a", {"rate": 0.5, "x": 2.0})
+    assert caught.value.message == (
+        "'rte' has no value (did you mean 'rate'?); assign it first, like rte = 1.0; "
+        "names with a value: a, rate, x"
+    )
+    names = [f"n{i}" for i in range(MAX_LISTED_NAMES + 5)]
+    with pytest.raises(ExprError) as caught:
+        parse("zz", dict.fromkeys(names, 1.0))
+    listed = ", ".join(names[:MAX_LISTED_NAMES])
+    assert caught.value.message.endswith(f"names with a value: {listed} and 5 more")
+
+
+def test_many_missing_names_are_listed_up_to_the_limit_with_a_count_of_the_rest() -> None:
+    source = " + ".join(f"m{i}" for i in range(MAX_LISTED_NAMES + 3))
+    with pytest.raises(ExprError) as caught:
+        parse(source)
+    message = caught.value.message
+    assert message.startswith(f"{MAX_LISTED_NAMES + 3} names have no value: 'm0' (line 1, column 1), ")
+    assert f"'m{MAX_LISTED_NAMES - 1}'" in message and f"'m{MAX_LISTED_NAMES}'" not in message
+    assert "and 3 more" in message
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "typos"),
+    [
+        ("rate", "rate", 0),
+        ("rte", "rate", 1),  # dropped
+        ("rate", "rte", 1),  # added
+        ("rate", "rbte", 1),  # changed
+        ("tahn", "tanh", 1),  # neighbours swapped
+        ("kitten", "sitting", 3),
+        ("abcdef", "abcfed", 2),
+        ("a" * 64, "b" * 64, 3),  # over the limit: limit + 1
+    ],
+)
+def test_typos_counts_edits_up_to_a_limit(a: str, b: str, typos: int) -> None:
+    assert _typos(a, b, 2) == min(typos, 3)
+    assert _typos(b, a, 2) == min(typos, 3)
 
 
 def test_errors_come_in_the_order_of_the_text() -> None:
