@@ -98,7 +98,9 @@ class GraphService:
         self._lock = threading.Lock()
 
     def answer(self, request: GraphRequest) -> Answer:
-        key = (request.source, tuple(sorted(request.values.items())), request.h, request.theme)
+        # float.hex() tells -0.0 from 0.0, which compare (and hash) equal but draw differently
+        values = tuple((name, float(v).hex()) for name, v in sorted(request.values.items()))
+        key = (request.source, values, request.h, request.theme)
         cached = self.cache.get(key)
         if cached is not None:
             return cached

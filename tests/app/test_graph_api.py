@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import math
 import stat
 import threading
 import time
@@ -308,6 +309,16 @@ def test_repeated_requests_hit_the_cache(client, use_service, monkeypatch):
     client.post("/api/graph", json={"source": LECTURE, "theme": "projector"})
     client.post("/api/graph", json={"source": LECTURE, "h": 1e-4})
     assert len(runs) == 3  # a different theme or h is a different entry
+
+
+def test_negative_zero_is_its_own_cache_entry(client, use_service):
+    # -0.0 == 0.0 in Python, so a key of plain floats once answered one with the other's graph
+    use_service(GraphService(Renderer(), cache_bytes=10**6))
+    answers = [
+        client.post("/api/graph", json={"source": "y = a*2", "values": {"a": a}}).json() for a in (-0.0, 0.0)
+    ]
+    data = [next(n["data"] for n in answer["nodes"] if n["label"] == "a") for answer in answers]
+    assert [math.copysign(1, d) for d in data] == [-1, 1]
 
 
 def test_errors_are_not_cached(client, use_service):
