@@ -785,7 +785,7 @@ g = g + 10.0/f
     applyView();
   }
 
-  const MIN_TEXT_PX = { light: 9, dark: 9, projector: 17 }; // smallest type autoFit accepts
+  const MIN_TEXT_PX = { light: 9, dark: 9, projector: 24 }; // smallest type autoFit accepts (projector: the brief's 24 px)
 
   function fontUnits() {
     const t = el.graph.querySelector("svg g.value text");

@@ -218,6 +218,12 @@ def test_projector_mode_has_large_type_and_aaa_contrast(page, screenshots) -> No
     )
     small = [s for s in sizes if s[1] < 24]
     assert sizes and not small, small
+    # and the graph's own type, as drawn on the screen at the view the page opens with
+    graph_px = page.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('#graph svg text')].map(
+             (t) => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))"""
+    )
+    assert graph_px >= 24 - 0.01, graph_px
     # WCAG AAA: 7:1 for the page's text and for every text in the graph against its cell
     ratios = page.evaluate(CONTRAST_JS)
     low = [r for r in ratios if r[1] < 7]
