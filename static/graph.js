@@ -326,7 +326,11 @@ g = g + 10.0/f
         used.add(node.fn);
         let base;
         if (!makesValue(node.arg)) {
-          base = target === "micrograd" ? `Value(${p(node.arg)})` : `torch.tensor(${p(node.arg)}, dtype=torch.float64)`;
+          // requires_grad: else a result made of constants alone (`tanh(1)`) has no grad to run backward() on
+          base =
+            target === "micrograd"
+              ? `Value(${p(node.arg)})`
+              : `torch.tensor(${p(node.arg)}, dtype=torch.float64, requires_grad=True)`;
         } else {
           base = paren(node.arg, node.arg.type !== "name" && node.arg.type !== "call");
         }
