@@ -85,15 +85,15 @@ y = 3*x**2 - 4*x + 5
     {
       id: "readme",
       name: "micrograd's README example",
-      source: `# micrograd's README (c += ... written out as c = c + ...)
+      source: `# micrograd's README (x += y written out as x = x + (y), the graph Python builds)
 a = -4.0
 b = 2.0
 c = a + b
 d = a*b + b**3
-c = c + c + 1
-c = c + 1 + c + (-a)
-d = d + d*2 + relu(b + a)
-d = d + 3*d + relu(b - a)
+c = c + (c + 1)
+c = c + (1 + c + (-a))
+d = d + (d*2 + relu(b + a))
+d = d + (3*d + relu(b - a))
 e = c - d
 f = e**2
 g = f/2.0
