@@ -1,4 +1,4 @@
-"""Request and response models of the graph API (the shapes in notes/graph-api.md)."""
+"""Request and response models of the graph API (documented in docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request and response models of the training API (the shapes in notes/train-api.md).
+"""Request and response models of the training API (documented in docs/api.md).
 
 Field-level checks (types, ranges, named limits from ``Settings``) live here; checks that
 relate fields to each other (weights against layer sizes, batch size against the dataset)

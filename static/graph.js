@@ -1,6 +1,6 @@
 /* chainrule's graph page: edit a program, see its graph, step through backward.
    Plain JS, no dependencies, no inline handlers (the page runs under a strict CSP).
-   Everything it fetches comes from this app: POST /api/graph (see notes/graph-api.md). */
+   Everything it fetches comes from this app: POST /api/graph (see docs/api.md). */
 "use strict";
 
 (() => {

@@ -228,6 +228,21 @@ def test_stepping_through_backward_to_the_end_and_back(page, base_url, screensho
     page.wait_for_function("() => !location.hash.includes('step=')")
 
 
+def test_pause_stops_play_mid_way_and_play_goes_on_from_there(page) -> None:
+    open_page(page, hash_for(src=LECTURE))
+    status = page.locator("#step-status")
+    page.click("#play")
+    page.wait_for_function("() => document.querySelector('#step-status').textContent === 'step 2 of 7'")
+    page.click("#play")  # Pause
+    assert page.locator("#play").get_attribute("aria-pressed") == "false"
+    paused_at = status.inner_text()
+    page.wait_for_timeout(2500)  # several play intervals: nothing moves
+    assert status.inner_text() == paused_at and paused_at in ("step 2 of 7", "step 3 of 7")
+    page.click("#play")
+    page.wait_for_function("() => document.querySelector('#step-status').textContent === 'step 7 of 7'")
+    assert node(page, "a")[2] == "grad 6.0000"
+
+
 def test_play_runs_the_steps_and_pauses(page) -> None:
     open_page(page, hash_for(src="a = 3.0\nb = a + a\n"))
     page.click("#play")
