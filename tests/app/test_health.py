@@ -9,3 +9,9 @@ def test_home_page_is_html(client):
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
     assert "chainrule" in response.text
+
+
+def test_healthz_has_a_named_response_model_in_the_schema(client):
+    operation = client.get("/openapi.json").json()["paths"]["/healthz"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/Health"}

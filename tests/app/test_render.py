@@ -150,6 +150,20 @@ def test_every_theme_renders_with_its_colours(theme):
     assert f'font-size="{THEMES[theme].font_size:.2f}"' in svg
 
 
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_each_role_is_drawn_in_its_own_fill(theme):
+    fills = THEMES[theme].fills
+    assert len(set(fills.values())) == len(fills) == 4  # input, constant, intermediate, output
+    tree = ET.fromstring(Renderer().svg(nodes_of(lecture() + 1), theme))  # + 1: a constant too
+    drawn: dict[str, set[str]] = {}
+    for g in tree.iter(f"{SVG}g"):
+        role = next((c[5:] for c in (g.get("class") or "").split() if c.startswith("role-")), None)
+        if role:
+            drawn.setdefault(role, set()).update(p.get("fill") for p in g.iter(f"{SVG}polygon"))
+            drawn[role].discard("none")  # the record's outline
+    assert {role: drawn[role] for role in fills} == {role: {fill.lower()} for role, fill in fills.items()}
+
+
 def contrast(a: str, b: str) -> float:
     """WCAG 2 contrast ratio of two #rrggbb colours."""
 

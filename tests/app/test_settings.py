@@ -16,3 +16,11 @@ def test_a_bad_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv("CHAINRULE_MAX_DOT_PROCESSES", "two")
     with pytest.raises(ValueError, match="CHAINRULE_MAX_DOT_PROCESSES='two' is not a valid int"):
         Settings.from_env()
+
+
+def test_the_documented_defaults():
+    # the numbers the issues and docs/api.md promise; a change here is a change of contract
+    settings = Settings()
+    assert settings.max_body_bytes == 64 * 1024
+    assert settings.max_train_body_bytes == 512 * 1024
+    assert settings.max_dot_processes == 2
