@@ -265,7 +265,7 @@ class Renderer:
         dot_command: str = "dot",
         timeout: float = 5.0,
         max_nodes: int = 400,
-        max_layout: int = 4000,
+        max_layout: int = 8000,
         max_processes: int = 2,
     ) -> None:
         self.dot_command = dot_command
