@@ -275,8 +275,13 @@ def _get_stream_run(
     # a reconnection near the end redoes nearly all of it: refuse now what could not be resumed then
     advice = "a reconnection may redo them all; ask for fewer, or POST the stream, which resumes from a state"
     _check_work(run, until, ("query", "until"), advice)
-    # runs are deterministic: redo the steps the client already has
-    run.train(start, get_settings().train_max_abs_weight)
+    # runs are deterministic: redo the steps the client already has, in a training slot like
+    # any other training work (a crowd of reconnections must not outrun train_max_concurrent)
+    try:
+        with _training_slots():
+            run.train(start, get_settings().train_max_abs_weight)
+    except Busy:
+        raise _busy() from None
     options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}
     return run, until - run.step, options
 

@@ -455,3 +455,20 @@ def test_a_busy_server_answers_503_with_retry_after_and_recovers(client, demo, m
     response = client.post("/api/train/step", json={"state": demo, "steps": 1})
     assert response.status_code == 200
     assert response.json()["metrics"][0]["step"] == 0
+
+
+def test_a_get_stream_reconnection_redoes_its_steps_in_a_training_slot(client, monkeypatch):
+    # the replay up to Last-Event-ID is training work too: with every slot taken it must wait
+    # and then answer 503, not run beside the others (found running 3 at once with a limit of 1)
+    from app.slots import Slots
+
+    slots = Slots(1, timeout=0.05)
+    monkeypatch.setattr(train_routes, "_training_slots", lambda: slots)
+    assert slots.acquire()
+    url = "/api/train/stream?preset=lecture&until=6"
+    busy = client.get(url, headers={"Last-Event-ID": "4"})
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+    slots.release()
+    with client.stream("GET", url, headers={"Last-Event-ID": "4"}) as r:
+        assert r.status_code == 200
+        assert [i for _, i, _ in events("".join(r.iter_text()))[:-1]] == ["5", "6"]
