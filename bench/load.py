@@ -285,7 +285,7 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -325,10 +325,10 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=20)
     load_after = os.getloadavg()
-    report(args, results, elapsed, watcher, cap, load_before, load_after)
+    return report(args, results, elapsed, watcher, cap, load_before, load_after)
 
 
-def report(args, results, elapsed, watcher, cap, load_before, load_after) -> None:  # noqa: ANN001
+def report(args, results, elapsed, watcher, cap, load_before, load_after) -> int:  # noqa: ANN001
     every = [x for values in results.latencies.values() for x in values]
     cache_mib = args.cache_mib
     errors = sum(results.errors.values())
@@ -423,7 +423,8 @@ def report(args, results, elapsed, watcher, cap, load_before, load_after) -> Non
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0 if all(ok.values()) else 1  # a FAIL fails the command too
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
