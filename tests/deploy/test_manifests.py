@@ -104,3 +104,17 @@ def test_compose_publishes_the_image_port_and_both_set_workers_from_the_environm
     assert service["ports"] == [f"{exposed_port()}:{exposed_port()}"]
     assert "WEB_CONCURRENCY" in service["environment"]
     assert "WEB_CONCURRENCY" in {e["name"] for e in container()["env"]}
+
+
+def test_image_is_slim_python_with_debians_graphviz_and_a_python_healthcheck() -> None:
+    text = dockerfile()
+    bases = re.findall(r"^FROM\s+(\S+)", text, flags=re.M)
+    assert bases and all(re.fullmatch(r"python:3\.1[1-9]-slim", b) for b in bases), bases
+    assert re.search(r"apt-get install -y --no-install-recommends graphviz\b", text)
+    assert "rm -rf /var/lib/apt/lists/*" in text
+    (check,) = re.findall(r"^HEALTHCHECK\s.*?CMD\s+(\[[^\n]*\])$", text, flags=re.M | re.S)
+    argv = yaml.safe_load(check)
+    assert argv[:2] == ["python", "-c"]  # the slim image has no curl
+    compile(argv[2], "healthcheck", "exec")  # it is Python
+    assert f"http://127.0.0.1:{exposed_port()}/healthz" in argv[2]
+    assert re.search(r"^ENV WEB_CONCURRENCY=1$", text, flags=re.M)
