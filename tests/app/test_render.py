@@ -2,6 +2,7 @@
 
 import stat
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -17,7 +18,7 @@ from app.render import (
     number,
     to_dot,
 )
-from app.schemas import GraphNode
+from app.schemas import GraphNode, GraphRequest
 from engine import Value
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -231,6 +232,24 @@ def test_busy_slots_give_a_clear_error():
         renderer._slots.release()
     renderer.timeout = 60.0
     assert renderer.svg(nodes_of(lecture())).startswith("<svg")
+
+
+def test_at_most_max_processes_dots_run_at_once_under_concurrent_requests(tmp_path):
+    # a dot that notes how many copies of it are running, lingers, then draws with the real dot
+    running = tmp_path / "running"
+    running.mkdir()
+    peak = tmp_path / "peak"
+    counting_dot = script(
+        tmp_path,
+        f'touch {running}/$$; ls {running} | wc -l >> {peak}; sleep 0.3; rm {running}/$$; exec dot "$@"',
+    )
+    service = GraphService(Renderer(dot_command=counting_dot, max_processes=2, timeout=60.0), cache_bytes=0)
+    requests = [GraphRequest(source=f"y = x*{k} + 1", values={"x": 1.0}) for k in range(8)]  # all different
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(service.answer, requests))
+    assert len(answers) == 8
+    seen = [int(line) for line in peak.read_text().split()]
+    assert len(seen) == 8 and max(seen) == 2  # two at a time, never three
 
 
 def test_clean_svg_drops_prologue_and_comments():
