@@ -1,8 +1,9 @@
 /* chainrule's training page: train micrograd's MLP live and watch it learn.
    Plain JS, no dependencies, no inline handlers (the page runs under a strict CSP).
-   Everything it fetches comes from this app: GET /api/train/presets, POST /api/train/step
-   (see notes/train-api.md) and POST /api/graph for one sample's scalar graph.
-   The server keeps nothing: the page holds the run (one JSON state) and sends it with every step. */
+   Everything it fetches comes from this app (see docs/api.md): GET /api/train/presets,
+   POST /api/train/stream while playing (server-sent events read from a fetch() body),
+   POST /api/train/step for one step or a new run, and POST /api/graph for one sample's graph.
+   The server keeps nothing: the page holds the run (one JSON state) and sends it with every request. */
 "use strict";
 
 (() => {
@@ -12,11 +13,22 @@
     window.chainruleCommon;
   const TWO_D = ["moons", "circles", "xor", "spiral", "blobs"];
   const GRID = 40; // decision-boundary cells per side
-  const MIN_UPDATE_MS = 40; // at most 25 updates a second while playing
-  const MAX_HISTORY = 1000; // as the server's train_max_history
+  const CHART_HISTORY = 1000; // steps the loss chart keeps
+  const EXPORT_HISTORY = 200; // the server's train_max_history (app/settings.py): it refuses a longer history
   const GRAPH_EVERY_MS = 700; // the sample's graph is re-rendered at most this often while playing
   const GRAPH_MAX_NODES = 300; // bigger nets skip the sample's graph (the API's cap is 400)
-  const AUTO_STEPS_PER_S = 12; // "auto" speed: training steps a second, however slow the server
+  // Playing streams the steps. A speed of n steps per update asks for an event every n steps,
+  // with a pause of STREAM_GAP_MS between events; the server's own time comes on top (measured on
+  // 2 busy cores: 25-35 ms an event for the demo's 16-16-1 net and its boundary, ~60 ms for 5 steps
+  // of spiral-adam): 10-20 updates a second, more for small nets (a frame shows the latest).
+  // "auto" is one step an event, AUTO_GAP_MS apart: about 12-15 steps a second for the demo.
+  const STREAM_GAP_MS = 20;
+  const AUTO_GAP_MS = 45;
+  const STREAM_CHUNK = 1000; // steps per stream when "Stop at" is not set; the next stream goes on
+  const MAX_STREAM_STEPS = 10000; // the server's train_max_stream_steps
+  const RESUME_TRIES = 3; // a dropped stream is resumed from the last state this many times in a row
+  const RESUME_WAIT_MS = 300; // before the first resumption; twice that before the second...
+  const BUSY_WAIT_MS = 1000; // a stream that ended "busy" is reopened after this
   const TOO_HIGH_LR = 10; // the "learning rate too high" toggle (as the lr-too-high preset)
   const HASH_DELAY_MS = 250;
   const DEFAULT_PRESET = "micrograd-demo";
@@ -27,7 +39,13 @@
   // ---------------------------------------------------------------- helpers
 
   const $ = (id) => document.getElementById(id);
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  /** Resolves after `ms`, or at once when `signal` (optional) is aborted. */
+  const sleep = (ms, signal) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      if (signal && signal.aborted) resolve();
+      else if (signal) signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
   const SVG_NS = "http://www.w3.org/2000/svg";
 
   function svgEl(tag, attrs) {
@@ -52,15 +70,14 @@
     presets: [],
     presetName: "",
     run: null, // the state document without its history (the page keeps the history)
-    history: [], // [{step, loss, accuracy}], all of it up to MAX_HISTORY
+    history: [], // [{step, loss, accuracy}], the last CHART_HISTORY of them
     boundary: null,
     predictions: null,
     valid: false, // the current settings made a run the API accepts
     playing: false,
     theme: "light",
     lastTheme: "light",
-    speed: "auto", // steps per update: a number, or "auto" (enough steps for AUTO_STEPS_PER_S)
-    rttMs: 0, // the recent step requests' round trip (a moving average)
+    speed: "auto", // steps per update: a number, or "auto" (one step at a time, AUTO_GAP_MS apart)
     until: null,
     sample: 0,
     graphFit: false,
@@ -71,7 +88,7 @@
 
   let queue = Promise.resolve(); // every API call that changes the run goes through here, in order
   let generation = 0; // bumped by every new run: answers for an older run are dropped
-  let loopRunning = false;
+  let streamStop = null; // the AbortController of the stream that is playing (or queued to)
 
   const el = {
     preset: $("preset"),
@@ -334,41 +351,51 @@
 
   const BUSY_RETRIES = 3; // a busy server (503) is asked again after its Retry-After, this many times
 
-  async function postJson(url, body) {
-    let res;
+  /** A JSON POST, asked again while the server answers 503 (busy); `signal` can abort it and its waits. */
+  async function post(url, body, signal) {
     for (let attempt = 0; ; attempt++) {
-      res = await fetch(url, {
+      const res = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
+        signal,
       });
-      if (res.status !== 503 || attempt >= BUSY_RETRIES) break;
+      if (res.status !== 503 || attempt >= BUSY_RETRIES) return res;
       const wait = Math.min(Number(res.headers.get("Retry-After")) || 1, 5);
-      await sleep(wait * 1000);
+      await sleep(wait * 1000, signal);
     }
+  }
+
+  async function apiError(res) {
     let data = null;
     try {
       data = await res.json();
     } catch (_) {
       /* not JSON: reported by status */
     }
-    if (!res.ok) throw new ApiError(res.status, data);
-    return data;
+    return new ApiError(res.status, data);
+  }
+
+  async function postJson(url, body) {
+    const res = await post(url, body);
+    if (!res.ok) throw await apiError(res);
+    return res.json();
   }
 
   const nin = (run) => (run.config.dataset.name === "lecture" ? 3 : 2);
 
-  /** One POST /api/train/step with the page's extras (grid for 2-D data, predictions). */
-  function stepRequest(run, steps) {
-    return postJson("/api/train/step", {
+  /** What a step or a stream request sends: the run, kept small, and the page's extras. */
+  function stepBody(run) {
+    return {
       // The page keeps the history, and the API only reads the old grads when they pile up
       // (forget zero_grad): leaving them out keeps the request small.
       state: { ...run, history: [], grads: run.config.forget_zero_grad ? run.grads : null },
-      steps,
-      grid: nin(run) === 2 ? GRID : null,
+      grid: nin(run) === 2 ? GRID : null, // the decision boundary, for 2-D data
       predictions: true,
-    });
+    };
   }
+
+  const stepRequest = (run, steps) => postJson("/api/train/step", { ...stepBody(run), steps });
 
   function enqueue(fn) {
     const job = queue.then(fn, fn);
@@ -379,9 +406,12 @@
   function adopt(data, history) {
     const { history: _ignored, ...run } = data.state;
     state.run = run;
-    if (history) state.history = history;
+    if (history) {
+      state.history = history; // a new run: its own history, and its own rate
+      state.updates = [];
+    }
     for (const m of data.metrics || []) state.history.push(m);
-    if (state.history.length > MAX_HISTORY) state.history.splice(0, state.history.length - MAX_HISTORY);
+    if (state.history.length > CHART_HISTORY) state.history.splice(0, state.history.length - CHART_HISTORY);
     state.boundary = data.boundary;
     state.predictions = data.predictions;
     state.valid = true;
@@ -420,11 +450,8 @@
     if (!state.valid || !state.run) return;
     const gen = generation;
     let data;
-    const t0 = performance.now();
     try {
       data = await stepRequest(state.run, n);
-      const rtt = performance.now() - t0;
-      state.rttMs = state.rttMs ? 0.7 * state.rttMs + 0.3 * rtt : rtt;
     } catch (e) {
       if (gen !== generation) return;
       pause();
@@ -433,17 +460,135 @@
       return;
     }
     if (gen !== generation) return;
+    adoptStep(data);
+  }
+
+  /** Takes a step answer (from /step or from the stream) and pauses where the run must stop. */
+  function adoptStep(data) {
     adopt(data);
     if (data.stopped) {
       pause();
-      showMessage(
-        `Training diverged at step ${data.stopped.step}: ${data.stopped.reason}. ` +
-          "That step was not applied; the run stays at its last good state. Lower the learning rate, or Reset."
-      );
-    } else if (state.until && state.run.step >= state.until && state.playing) {
+      showDiverged(data.stopped);
+    } else if (state.playing && atStopAt()) {
       pause();
       showMessage(`Reached step ${state.run.step}: paused (Stop at).`, "info");
     }
+  }
+
+  const atStopAt = () => !!state.until && state.run.step >= state.until;
+
+  function showDiverged(stopped) {
+    showMessage(
+      `Training diverged at step ${stopped.step}: ${stopped.reason}. ` +
+        "That step was not applied; the run stays at its last good state. Lower the learning rate, or Reset."
+    );
+  }
+
+  // ---------------------------------------------------------------- playing: the stream (POST /api/train/stream)
+
+  /** Reads a text/event-stream body, calling onEvent({event, id, data}) per event, until the body ends. */
+  async function readEvents(body, onEvent) {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let rest = ""; // the start of a line whose end has not arrived
+    let event = { event: "message", id: null, data: [] };
+    for (;;) {
+      const { value, done } = await reader.read();
+      rest += decoder.decode(value, { stream: !done });
+      const lines = rest.split(/\r?\n/); // (the format also allows a lone \r, which the server never sends)
+      rest = done ? "" : lines.pop();
+      for (const line of lines) {
+        if (line === "") {
+          // a blank line ends an event; several data lines are one data, joined by "\n"
+          if (event.data.length) onEvent({ ...event, data: event.data.join("\n") });
+          event = { event: "message", id: null, data: [] };
+        } else if (!line.startsWith(":")) {
+          // "field: value" ("field:value" too); a line starting with ":" is a comment
+          const colon = line.indexOf(":");
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+          if (field === "data") event.data.push(value);
+          else if (field === "event") event.event = value;
+          else if (field === "id") event.id = value;
+          // "retry" is for EventSource's own reconnection; the page resumes by itself
+        }
+      }
+      if (done) return; // an event cut off before its blank line is dropped, as EventSource does
+    }
+  }
+
+  /** Streams the run from its latest state: one stream after another, until Pause, "Stop at" or an
+      error. A stream that breaks off is resumed from the last state received. `signal`: pause()'s. */
+  async function streamRun(signal) {
+    const gen = generation;
+    const live = () => !signal.aborted && gen === generation && state.playing;
+    let drops = 0; // streams in a row that broke off without bringing a step
+    while (live()) {
+      if (atStopAt()) {
+        pause(); // "Stop at" was moved below the current step
+        showMessage(`Reached step ${state.run.step}: paused (Stop at).`, "info");
+        return;
+      }
+      const steps = Math.min(state.until ? state.until - state.run.step : STREAM_CHUNK, MAX_STREAM_STEPS);
+      const pace =
+        state.speed === "auto"
+          ? { every: 1, interval_ms: AUTO_GAP_MS }
+          : { every: state.speed, interval_ms: STREAM_GAP_MS };
+      let done = null; // the "done" event's data; null while the stream has not said it is done
+      let trouble = "the stream broke off";
+      try {
+        const res = await post("/api/train/stream", { ...stepBody(state.run), steps, ...pace }, signal);
+        if (!res.ok) throw await apiError(res);
+        await readEvents(res.body, (e) => {
+          if (!live()) return; // paused, or a new run: nothing read after that counts
+          const data = JSON.parse(e.data);
+          if (e.event === "step") {
+            drops = 0;
+            adoptStep(data);
+          } else if (e.event === "done") {
+            done = data;
+          }
+        });
+      } catch (e) {
+        if (!live()) return;
+        if (e instanceof ApiError) {
+          pause();
+          showApiError(e.status, e.body, "Play");
+          return;
+        }
+        trouble = e.message;
+      }
+      if (!live()) return;
+      if (done === null) {
+        if (++drops > RESUME_TRIES) {
+          pause();
+          showGeneralError(`Play: could not reach the server (${trouble})`);
+          return;
+        }
+        await sleep(RESUME_WAIT_MS * 2 ** (drops - 1), signal);
+      } else if (done.reason === "diverged") {
+        pause(); // (the step event has paused already)
+        if (done.stopped) showDiverged(done.stopped);
+        return;
+      } else if (done.reason === "busy") {
+        await sleep(BUSY_WAIT_MS, signal);
+      }
+      // "finished" (a chunk: the next one goes on) and "time limit": on from the last state
+    }
+  }
+
+  /** Stops the stream at once: no event read after this changes the run. */
+  function stopStream() {
+    if (streamStop) streamStop.abort();
+    streamStop = null;
+  }
+
+  /** (Re)starts the stream from the run's latest state, once what is queued before it is done. */
+  function streamFromHere() {
+    stopStream();
+    const controller = new AbortController();
+    streamStop = controller;
+    enqueue(() => streamRun(controller.signal));
   }
 
   // ---------------------------------------------------------------- play, pause, step, reset
@@ -457,30 +602,8 @@
 
   function pause() {
     setPlaying(false);
+    stopStream();
     graphSoon();
-  }
-
-  /** Steps for the next request: the chosen speed, never past "Stop at". */
-  function stepsPerUpdate() {
-    let n = state.speed;
-    if (n === "auto") n = Math.min(25, Math.max(1, Math.round((AUTO_STEPS_PER_S * state.rttMs) / 1000)));
-    if (state.until && state.run && state.until > state.run.step) n = Math.min(n, state.until - state.run.step);
-    return n;
-  }
-
-  async function loop() {
-    if (loopRunning) return;
-    loopRunning = true;
-    try {
-      while (state.playing) {
-        const t0 = performance.now();
-        await enqueue(() => doSteps(stepsPerUpdate()));
-        const wait = MIN_UPDATE_MS - (performance.now() - t0);
-        if (wait > 0) await sleep(wait);
-      }
-    } finally {
-      loopRunning = false;
-    }
   }
 
   function play() {
@@ -490,7 +613,7 @@
     hideMessage();
     state.updates = [];
     setPlaying(true);
-    loop();
+    streamFromHere();
   }
 
   const togglePlay = () => (state.playing ? pause() : play());
@@ -542,9 +665,12 @@
     state.presetName = "";
     el.preset.value = "";
     const config = configFromForm();
+    const playing = state.playing;
+    stopStream(); // while playing, the stream goes on below, from the state these settings make
+    let job;
     if (LIVE_FIELDS.has(field) && state.run && state.run.step > 0) {
       // Same weights, new rules from the next step on: check them with a 0-step request.
-      return enqueue(async () => {
+      job = enqueue(async () => {
         const gen = generation;
         const next = { ...state.run, config };
         if (config.optimizer.name !== "adam") next.optimizer_state = null;
@@ -564,17 +690,16 @@
           else showGeneralError(`Settings: could not reach the server (${e.message})`);
         }
       });
+    } else {
+      job = enqueue(() => startRun({ config }));
     }
-    const playing = state.playing;
-    return enqueue(async () => {
-      const ok = await startRun({ config });
-      if (ok && playing) play();
-    });
+    if (playing) streamFromHere(); // (a refused setting pauses, which stops this stream too)
+    return job;
   }
 
   function exportRun() {
     if (!state.run) return;
-    const doc = { ...state.run, history: state.history.slice(-MAX_HISTORY) };
+    const doc = { ...state.run, history: state.history.slice(-EXPORT_HISTORY) }; // so the API takes it back
     const blob = new Blob([JSON.stringify(doc, null, 1)], { type: "application/json" });
     download(blob, `chainrule-run-${state.run.config.dataset.name}-step${state.run.step}.json`);
   }
@@ -597,7 +722,7 @@
       return;
     }
     pause();
-    const history = Array.isArray(doc.history) ? doc.history.filter(goodMetric).slice(-MAX_HISTORY) : [];
+    const history = Array.isArray(doc.history) ? doc.history.filter(goodMetric).slice(-CHART_HISTORY) : [];
     const ok = await enqueue(() => startRun({ ...doc, history: [] }, history, `Import ${file.name}`));
     if (ok) {
       state.presetName = "";
@@ -978,8 +1103,12 @@
     const scale = (c.projector ? 7 : 5) / Math.max(1, maxW);
     for (const { line, li, j, i } of networkLines) {
       const v = layers[li].neurons[j].w[i];
-      line.setAttribute("stroke", v >= 0 ? c.pos : c.neg);
-      line.setAttribute("stroke-width", String(0.4 + Math.abs(v) * scale));
+      // Changing an SVG presentation attribute restyles far more than an inline style does
+      // (measured in Chromium: ~30 ms a frame for the demo's 304 lines): the width, which changes
+      // every step, is a style; the colour attribute is set only when the sign flips.
+      const stroke = v >= 0 ? c.pos : c.neg;
+      if (line.getAttribute("stroke") !== stroke) line.setAttribute("stroke", stroke);
+      line.style.strokeWidth = (0.4 + Math.abs(v) * scale).toFixed(2);
       line.firstChild.textContent = `w = ${fmt(v)} (layer ${li + 1}, neuron ${j + 1}, input ${i + 1})`;
     }
   }
@@ -1160,12 +1289,14 @@
     el.speed.addEventListener("change", () => {
       state.speed = el.speed.value === "auto" ? "auto" : Number(el.speed.value) || 1;
       writeHash();
+      if (state.playing) streamFromHere(); // the new pace from the current step on
     });
     el.until.addEventListener("change", () => {
       const v = Number(el.until.value);
       state.until = Number.isInteger(v) && v > 0 ? v : null;
       writeHash();
       draw();
+      if (state.playing) streamFromHere(); // a stream that ends there
     });
     el.theme.addEventListener("change", () => applyTheme(el.theme.value));
     $("toggle-projector").addEventListener("click", () =>
@@ -1259,6 +1390,9 @@
     },
     get playing() {
       return state.playing;
+    },
+    get run() {
+      return state.run ? structuredClone(state.run) : null;
     },
     sampleProgram: () => (state.run && state.predictions ? sampleProgram(state.run, state.predictions.x[state.sample], state.predictions.target[state.sample]) : null),
   };
