@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, FiniteFloat, Strict
+from pydantic import BaseModel, Field, FiniteFloat, Strict, field_validator
+from pydantic_core import PydanticCustomError
+
+from engine.expr import name_problem
 
 Theme = Literal["light", "dark", "projector"]
 Role = Literal["input", "constant", "intermediate", "output"]
@@ -20,6 +23,20 @@ class GraphRequest(BaseModel):
     )
     h: Number = Field(default=1e-5, gt=0, le=1, description="Central-difference step for the checks.")
     theme: Theme = Field(default="light", description="Colours and type size of the picture.")
+
+    @field_validator("values")
+    @classmethod
+    def names_only(cls, values: dict[str, float]) -> dict[str, float]:
+        for name in values:
+            problem = name_problem(name)
+            if problem:
+                shown = name if len(name) <= 40 else name[:40] + "…"
+                raise PydanticCustomError(
+                    "not_a_name",
+                    "{name} is not a variable name: {problem}",
+                    {"name": repr(shown), "problem": problem},
+                )
+        return values
 
 
 class GraphNode(BaseModel):

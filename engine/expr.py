@@ -41,6 +41,7 @@ __all__ = [
     "MAX_SOURCE_CHARS",
     "ExprError",
     "Token",
+    "name_problem",
     "parse",
     "tokenize",
 ]
@@ -63,6 +64,25 @@ FUNCTIONS: dict[str, Callable[[Value], Value]] = {
 
 _AVAILABLE = ", ".join(FUNCTIONS)
 _OPERATORS = "+ - * / **"
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` can't be a variable of the language (for names given outside a program,
+    such as the keys of ``values``), or None when it can."""
+    if not _NAME.fullmatch(name):
+        return "a name is ASCII letters, digits and _, and does not start with a digit"
+    if len(name) > MAX_NAME_CHARS:
+        return f"a name is at most {MAX_NAME_CHARS} characters"
+    if name.startswith("__"):
+        return "a name can't start with '__'"
+    if keyword.iskeyword(name):
+        return "a Python keyword is not a name"
+    if name in FUNCTIONS:
+        return "a function's name is not a variable"
+    return None
 
 
 class ExprError(ValueError):
