@@ -43,8 +43,9 @@
   const sleep = (ms, signal) =>
     new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
-      if (signal && signal.aborted) resolve();
-      else if (signal) signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      const wake = () => (clearTimeout(timer), resolve());
+      if (signal && signal.aborted) wake();
+      else if (signal) signal.addEventListener("abort", wake, { once: true });
     });
   const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -699,7 +700,8 @@
 
   function exportRun() {
     if (!state.run) return;
-    const doc = { ...state.run, history: state.history.slice(-EXPORT_HISTORY) }; // so the API takes it back
+    // at most the history the API accepts, so that the file can be imported (or POSTed) again
+    const doc = { ...state.run, history: state.history.slice(-EXPORT_HISTORY) };
     const blob = new Blob([JSON.stringify(doc, null, 1)], { type: "application/json" });
     download(blob, `chainrule-run-${state.run.config.dataset.name}-step${state.run.step}.json`);
   }

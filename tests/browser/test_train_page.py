@@ -500,3 +500,55 @@ def test_a_run_exported_after_more_steps_than_the_api_keeps_is_accepted_back(pag
     assert [h["step"] for h in run["history"]] == list(range(50, 250)), "the last 200: train_max_history"
     after = api_post(base_url, "/api/train/step", {"state": run, "steps": 1})
     assert after["state"]["step"] == 251
+
+
+def test_a_setting_changed_while_playing_goes_on_from_the_current_step(page):
+    streams = []
+    page.on(
+        "request",
+        lambda r: streams.append(r.post_data_json) if urlsplit(r.url).path == "/api/train/stream" else None,
+    )
+    open_train(page)
+    set_until(page, "")
+    page.click("#play")
+    wait_step_at_least(page, 5)
+    page.fill("#lr", "0.5")
+    page.dispatch_event("#lr", "change")
+    page.wait_for_function("() => location.hash.includes('lr=0.5&')")
+    changed_at = page.evaluate("window.chainruleTrain.step")
+    wait_step_at_least(page, changed_at + 5)
+    assert page.text_content("#play") == "Pause", "still playing"
+    page.click("#play")
+    wait_idle(page)
+    assert len(streams) == 2
+    assert streams[0]["state"]["config"]["optimizer"]["lr"] == 1
+    assert streams[1]["state"]["config"]["optimizer"]["lr"] == 0.5
+    assert streams[1]["state"]["step"] >= 5, "the same run, from where it was"
+    history = page.evaluate("window.chainruleTrain.history")
+    assert [h["step"] for h in history] == list(range(step_of(page)))
+
+
+@pytest.mark.parametrize("reason", ["busy", "time limit"])
+def test_a_stream_that_ends_early_is_opened_again_from_its_last_state(page, reason):
+    bodies = []
+
+    def end_the_first_early(route):
+        bodies.append(route.request.post_data_json)
+        if len(bodies) > 1:
+            route.continue_()
+            return
+        response = route.fetch()
+        events = [e for e in response.text().split("\n\n") if e.startswith("event: step")][:2]
+        done = {"step": 2, "reason": reason, "stopped": None}
+        body = "\n\n".join([*events, f"event: done\ndata: {json.dumps(done)}"]) + "\n\n"
+        route.fulfill(response=response, body=body)
+
+    page.route("**/api/train/stream", end_the_first_early)
+    open_train(page)
+    set_until(page, "6")
+    page.click("#play")
+    wait_message(page, "Reached step 6")
+    assert [(b["state"]["step"], b["steps"]) for b in bodies] == [(0, 6), (2, 4)]
+    assert page.is_hidden("#err-general")
+    history = page.evaluate("window.chainruleTrain.history")
+    assert [h["step"] for h in history] == list(range(6))
