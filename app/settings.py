@@ -55,6 +55,8 @@ class Settings:
     train_max_stream_steps: int = 10000
     # a stream ends (event "done", reason "time limit") after this long; the page resumes it
     train_max_stream_seconds: float = 120.0
+    # the longest pause a stream may be asked to make between events (interval_ms)
+    train_max_interval_ms: int = 1000
     # decision-boundary grids are at most this many points per side
     train_max_grid: int = 100
     # metric entries a state keeps (the oldest are dropped; the page charts from the metrics it receives)

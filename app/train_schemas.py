@@ -199,7 +199,9 @@ class StreamRequest(StepRequest):
     every: Count = Field(
         default=1, ge=1, le=LIMITS.train_max_steps_per_request, description="Steps per event."
     )
-    interval_ms: Count = Field(default=0, ge=0, le=1000, description="Pause between events.")
+    interval_ms: Count = Field(
+        default=0, ge=0, le=LIMITS.train_max_interval_ms, description="Pause between events."
+    )
 
 
 class SampleGraphRequest(Model):

@@ -245,7 +245,7 @@ def _get_stream_run(
     every: Annotated[int, Query(ge=1, le=get_settings().train_max_steps_per_request)] = 1,
     grid: Annotated[int | None, Query(ge=2, le=get_settings().train_max_grid)] = None,
     with_predictions: Annotated[bool, Query(alias="predictions")] = False,
-    interval_ms: Annotated[int, Query(ge=0, le=1000)] = 0,
+    interval_ms: Annotated[int, Query(ge=0, le=get_settings().train_max_interval_ms)] = 0,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> tuple[Run, int, dict[str, Any]]:
     if (preset is None) == (config is None):
