@@ -112,7 +112,9 @@ class GraphService:
         if pending is not None:
             return pending.result()  # the first request's answer, or its error
         try:
-            response = self.from_root(parse(request.source, request.values), request.h, request.theme)
+            positions: dict[int, tuple[int, int]] = {}
+            root = parse(request.source, request.values, positions)
+            response = self.from_root(root, request.h, request.theme, positions)
             answer = Answer(response.model_dump_json().encode(), response.svg.encode())
             self.cache.put(key, answer)
             future.set_result(answer)
@@ -124,15 +126,23 @@ class GraphService:
             with self._lock:
                 del self._building[key]
 
-    def from_root(self, root: Value, h: float = 1e-5, theme: str = "light") -> GraphResponse:
+    def from_root(
+        self,
+        root: Value,
+        h: float = 1e-5,
+        theme: str = "light",
+        positions: dict[int, tuple[int, int]] | None = None,
+    ) -> GraphResponse:
+        """``positions``: where in the program each node was made (``parse``'s), for errors."""
         nodes, _ = trace(root)
         self.renderer.check_size(len(nodes))  # before any costly work
         root.backward()
         ids = {id(node): f"n{k}" for k, node in enumerate(nodes)}
-        for node in nodes:
+        for node in reversed(nodes):  # backward's order: the first one to overflow is the cause
             if not math.isfinite(node.grad):
                 name = f" of {node.label}" if node.label else ""
-                raise ExprError(f"the gradient{name} overflows (it is not a finite number)", 1, 1)
+                line, column = (positions or {}).get(id(node), (1, 1))
+                raise ExprError(f"the gradient{name} overflows (it is not a finite number)", line, column)
         described = [
             GraphNode(
                 id=ids[id(node)],

@@ -639,8 +639,9 @@ _BINARY: dict[str, Callable[[Value, Value], Value]] = {
 
 
 class _Builder:
-    def __init__(self, values: Mapping[str, float]) -> None:
+    def __init__(self, values: Mapping[str, float], positions: dict[int, tuple[int, int]] | None) -> None:
         self.values = values
+        self.positions = positions
         self.env: dict[str, Value] = {}  # what each name refers to now
         self.created = 0  # graph nodes made so far
 
@@ -684,6 +685,8 @@ class _Builder:
                     stack[-1] = -stack[-1]
                 else:
                     stack[-1] = FUNCTIONS[token.text](stack[-1])
+                if self.positions is not None:
+                    self.positions[id(stack[-1])] = (token.line, token.column)
         except MathError as error:
             raise ExprError(_explain_math(error), token.line, token.column) from None
         return stack[0]
@@ -734,11 +737,18 @@ def _has_value(op: str, xs: tuple[float, ...]) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def parse(source: str, values: Mapping[str, float] | None = None) -> Value:
+def parse(
+    source: str,
+    values: Mapping[str, float] | None = None,
+    positions: dict[int, tuple[int, int]] | None = None,
+) -> Value:
     """Turn a program into its graph: the output node, labeled, forward computed (no backward).
 
     Names used before they are assigned take their values from ``values``. Every problem
     is an ``ExprError`` with a message, a 1-based line and column, and the source line.
+    Given a dict as ``positions``, it gets ``id(node) -> (line, column)`` for every node the
+    program made: an operation at its operator or function, a leaf at its number or name
+    (for errors found later, such as a gradient that overflows in backward).
     """
     if not isinstance(source, str):
         raise TypeError(f"parse() needs a str, not {type(source).__name__}")
@@ -758,7 +768,7 @@ def parse(source: str, values: Mapping[str, float] | None = None) -> Value:
             raise parser.error("the expression is nested too deeply for this server", parser.peek()) from None
         if parser.missing:
             raise _missing_names(parser)
-        return _Builder(values).run(statements)
+        return _Builder(values, positions).run(statements)
     except ExprError as error:
         error.source_line = _line_of(source, error.line)
         raise

@@ -221,10 +221,16 @@ def test_non_finite_values_are_rejected(client):
     assert response.status_code == 422
 
 
-def test_overflowing_gradient_is_a_clear_400(client):
-    response = client.post("/api/graph", json={"source": "a = 1e-300\nL = a*1e200*1e200"})
+def test_overflowing_gradient_is_a_clear_400_at_the_value_it_overflows_for(client):
+    # forward is finite (1e-300 * 1e400 = 1e100), but d L / d a = 1e400 is not
+    response = client.post("/api/graph", json={"source": "k = 1e200\na = 1e-300\nL = a*k*k"})
     assert response.status_code == 400
-    assert "overflow" in response.json()["detail"]["message"]
+    detail = response.json()["detail"]
+    assert detail["message"] == "the gradient of a overflows (it is not a finite number)"
+    assert (detail["line"], detail["column"]) == (2, 5)  # where a is made
+    unnamed = client.post("/api/graph", json={"source": "x = 1\nL = 1e-300*1e200*1e200"}).json()["detail"]
+    assert unnamed["message"] == "the gradient overflows (it is not a finite number)"
+    assert (unnamed["line"], unnamed["column"]) == (2, 5)  # the literal 1e-300
 
 
 def test_body_over_the_limit_is_413(client):

@@ -675,3 +675,11 @@ def test_the_parser_never_evaluates_python() -> None:
     assert not called & {"eval", "exec", "compile", "__import__", "getattr", "globals", "locals"}
     assert not imported & {"ast", "codeop", "code", "builtins", "importlib"}
     assert "parse" in called or "_Parser" in called  # the walk saw real calls
+
+
+def test_positions_say_where_each_node_was_made() -> None:
+    positions: dict[int, tuple[int, int]] = {}
+    out = parse("a = 2\nb = -3\nL = tanh(a*b) + 1", positions=positions)
+    nodes = topological_order(out)
+    where = {(n.label or n._op or n.data): positions[id(n)] for n in nodes}
+    assert where == {"a": (1, 5), "b": (2, 5), "*": (3, 11), "tanh": (3, 5), 1.0: (3, 17), "L": (3, 15)}
