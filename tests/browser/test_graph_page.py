@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from engine import Value, parse, topological_order
+from tests.micrograd_readme import readme_example
 
 pytestmark = pytest.mark.browser
 
@@ -151,23 +152,6 @@ def test_each_preset_gives_the_lecture_numbers(page, preset: str) -> None:
     assert "✗" not in page.locator("#checks-body").inner_text()
 
 
-def micrograd_readme_graph() -> list[tuple[str, list[int]]]:
-    """micrograd's README example, as its own code builds it (with +=), on our engine."""
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    return shape(g)
-
-
 def shape(root: Value) -> list[tuple[str, list[int]]]:
     """Each node's op and where its inputs sit, in topological order."""
     nodes = topological_order(root)
@@ -179,7 +163,8 @@ def test_the_readme_preset_draws_the_graph_micrograds_own_code_builds(page) -> N
     open_page(page)
     page.select_option("#preset", "readme")
     wait_for_output(page, *PRESET_NUMBERS["readme"][:2])
-    assert shape(parse(page.locator("#source").input_value())) == micrograd_readme_graph()
+    micrograds_own = shape(readme_example(Value)[0])  # its README's code (with +=) on our engine
+    assert shape(parse(page.locator("#source").input_value())) == micrograds_own
 
 
 def test_stepping_through_backward_to_the_end_and_back(page, base_url, screenshots) -> None:

@@ -7,6 +7,7 @@ from micrograd import engine as mg_engine
 from micrograd import nn as mg_nn
 
 from engine import MLP, Layer, Neuron, Value
+from tests.micrograd_readme import readme_example
 
 
 def weights(model):
@@ -91,18 +92,7 @@ def test_unknown_activation_is_refused():
 
 def test_micrograd_readme_example_gives_its_numbers_and_agrees_with_micrograd():
     def readme(value_class):
-        a = value_class(-4.0)
-        b = value_class(2.0)
-        c = a + b
-        d = a * b + b**3
-        c += c + 1
-        c += 1 + c + (-a)
-        d += d * 2 + (b + a).relu()
-        d += 3 * d + (b - a).relu()
-        e = c - d
-        f = e**2
-        g = f / 2.0
-        g += 10.0 / f
+        g, a, b = readme_example(value_class)
         g.backward()
         return g.data, a.grad, b.grad
 
