@@ -69,19 +69,23 @@ _OPERATORS = "+ - * / **"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def name_problem(name: str) -> str | None:
-    """Why ``name`` can't be a variable of the language (for names given outside a program,
-    such as the keys of ``values``), or None when it can."""
+def name_problem(name: str, assigning: bool = True) -> str | None:
+    """Why ``name`` can't be a variable of the language, or None when it can: the parser's rules
+    for every name it reads, and the check for names given outside a program (``values``' keys).
+    ``assigning``: a name that gets a value (so not a function's)."""
     if not _NAME.fullmatch(name):
-        return "a name is ASCII letters, digits and _, and does not start with a digit"
+        return f"{name!r} is not a name: names are ASCII letters, digits and _, not starting with a digit"
     if len(name) > MAX_NAME_CHARS:
-        return f"a name is at most {MAX_NAME_CHARS} characters"
+        return f"this name is longer than {MAX_NAME_CHARS} characters"
     if name.startswith("__"):
-        return "a name can't start with '__'"
+        return f"names can't start with '__' ('{name}'): this is not Python, only arithmetic"
     if keyword.iskeyword(name):
-        return "a Python keyword is not a name"
-    if name in FUNCTIONS:
-        return "a function's name is not a variable"
+        return (
+            f"'{name}' is a Python keyword; this language has only numbers, names, "
+            f"{_OPERATORS}, ( ) and the functions {_AVAILABLE}"
+        )
+    if assigning and name in FUNCTIONS:
+        return f"'{name}' is a function; choose another name to assign to"
     return None
 
 
@@ -462,21 +466,9 @@ class _Parser:
         return value
 
     def check_name(self, token: Token, assigning: bool) -> None:
-        name = token.text
-        if len(name) > MAX_NAME_CHARS:
-            raise self.error(f"this name is longer than {MAX_NAME_CHARS} characters", token)
-        if name.startswith("__"):
-            raise self.error(
-                f"names can't start with '__' ('{name}'): this is not Python, only arithmetic", token
-            )
-        if keyword.iskeyword(name):
-            raise self.error(
-                f"'{name}' is a Python keyword; this language has only numbers, names, "
-                f"{_OPERATORS}, ( ) and the functions {_AVAILABLE}",
-                token,
-            )
-        if assigning and name in FUNCTIONS:
-            raise self.error(f"'{name}' is a function; choose another name to assign to", token)
+        problem = name_problem(token.text, assigning)
+        if problem is not None:
+            raise self.error(problem, token)
 
     def check_function(self, token: Token, opening: Token) -> None:
         name = token.text
