@@ -1291,7 +1291,9 @@
     el.speed.addEventListener("change", () => {
       state.speed = el.speed.value === "auto" ? "auto" : Number(el.speed.value) || 1;
       writeHash();
-      if (state.playing) streamFromHere(); // the new pace from the current step on
+      if (!state.playing) return;
+      state.updates = []; // the updates/s readout measures the new pace only
+      streamFromHere(); // the new pace from the current step on
     });
     el.until.addEventListener("change", () => {
       const v = Number(el.until.value);
