@@ -192,6 +192,10 @@ class PresetOut(BaseModel):
 
 class PresetsResponse(BaseModel):
     presets: list[PresetOut]
+    max_history: int = Field(
+        description="The most metric entries a state's history may hold (train_max_history): "
+        "a client keeping more sends only the last ones."
+    )
 
 
 class StreamRequest(StepRequest):

@@ -14,7 +14,9 @@
   const TWO_D = ["moons", "circles", "xor", "spiral", "blobs"];
   const GRID = 40; // decision-boundary cells per side
   const CHART_HISTORY = 1000; // steps the loss chart keeps
-  const EXPORT_HISTORY = 200; // the server's train_max_history (app/settings.py): it refuses a longer history
+  // an exported run keeps at most the server's train_max_history entries (GET /api/train/presets
+  // says how many), or the API would refuse it; 200 is that setting's default
+  let exportHistory = 200;
   const GRAPH_EVERY_MS = 700; // the sample's graph is re-rendered at most this often while playing
   const GRAPH_MAX_NODES = 300; // bigger nets skip the sample's graph (the API's cap is 400)
   // Playing streams the steps. A speed of n steps per update asks for an event every n steps,
@@ -701,7 +703,7 @@
   function exportRun() {
     if (!state.run) return;
     // at most the history the API accepts, so that the file can be imported (or POSTed) again
-    const doc = { ...state.run, history: state.history.slice(-EXPORT_HISTORY) };
+    const doc = { ...state.run, history: state.history.slice(-exportHistory) };
     const blob = new Blob([JSON.stringify(doc, null, 1)], { type: "application/json" });
     download(blob, `chainrule-run-${state.run.config.dataset.name}-step${state.run.step}.json`);
   }
@@ -1349,7 +1351,9 @@
     try {
       const res = await fetch("/api/train/presets");
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      state.presets = (await res.json()).presets;
+      const body = await res.json();
+      state.presets = body.presets;
+      if (Number.isInteger(body.max_history) && body.max_history >= 0) exportHistory = body.max_history;
     } catch (e) {
       showGeneralError(`Could not load the presets (${e.message})`);
     }

@@ -132,7 +132,8 @@ def _presets() -> PresetsResponse:
                 name=name, title=p.title, description=p.description, steps=p.steps, state=preset_state(name)
             )
             for name, p in PRESETS.items()
-        ]
+        ],
+        max_history=get_settings().train_max_history,
     )
 
 

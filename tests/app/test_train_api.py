@@ -472,3 +472,7 @@ def test_a_get_stream_reconnection_redoes_its_steps_in_a_training_slot(client, m
     with client.stream("GET", url, headers={"Last-Event-ID": "4"}) as r:
         assert r.status_code == 200
         assert [i for _, i, _ in events("".join(r.iter_text()))[:-1]] == ["5", "6"]
+
+
+def test_presets_say_how_much_history_a_state_may_carry(client):
+    assert client.get("/api/train/presets").json()["max_history"] == get_app_settings().train_max_history

@@ -502,6 +502,25 @@ def test_a_run_exported_after_more_steps_than_the_api_keeps_is_accepted_back(pag
     assert after["state"]["step"] == 251
 
 
+def test_the_export_keeps_as_much_history_as_the_server_says_it_accepts(page, tmp_path):
+    # a server configured with a smaller train_max_history: the presets answer says so
+    def fewer(route):
+        body = route.fetch().json()
+        route.fulfill(json={**body, "max_history": 30})
+
+    page.route("**/api/train/presets", fewer)
+    open_train(page)
+    page.select_option("#speed", "25")
+    set_until(page, "75")
+    page.click("#play")
+    wait_message(page, "Reached step 75")
+    with page.expect_download() as info:
+        page.click("#export")
+    path = tmp_path / "run.json"
+    info.value.save_as(path)
+    assert [h["step"] for h in json.loads(path.read_text())["history"]] == list(range(45, 75))
+
+
 def test_a_setting_changed_while_playing_goes_on_from_the_current_step(page):
     streams = []
     page.on(
