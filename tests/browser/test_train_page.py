@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from urllib.parse import urlencode, urlsplit
 
@@ -354,6 +355,17 @@ def test_projector_mode_is_large_and_nothing_leaves_the_machine(page, base_url, 
              .map((e) => parseFloat(getComputedStyle(e).fontSize)))"""
     )
     assert smallest >= 24
+    # the canvases' text (axes, labels) is drawn in --text and --muted at the root's font size,
+    # on the panels' --surface: at least 24 px and AAA contrast there too
+    canvas = page.evaluate(
+        """() => { const s = getComputedStyle(document.documentElement);
+                   const panel = getComputedStyle(document.querySelector('.panel canvas').closest('.panel'));
+                   return [parseFloat(s.fontSize), s.getPropertyValue('--text').trim(),
+                           s.getPropertyValue('--muted').trim(), panel.backgroundColor]; }"""
+    )
+    font_px, text, muted, background = canvas
+    assert font_px >= 24
+    assert min(contrast(text, background), contrast(muted, background)) >= 7, canvas
     page.keyboard.press("?")
     assert page.is_visible("#help")
     page.keyboard.press("Escape")
@@ -365,6 +377,21 @@ def test_projector_mode_is_large_and_nothing_leaves_the_machine(page, base_url, 
     web = [urlsplit(u) for u in page.requests if urlsplit(u).scheme in ("http", "https")]
     assert [u.geturl() for u in web if u.netloc != host] == []
     assert not [u for u in page.requests if urlsplit(u).scheme not in ("http", "https", "blob", "data")]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast of two CSS colours given as #rrggbb or rgb(r, g, b)."""
+
+    def luminance(colour: str) -> float:
+        if colour.startswith("#"):
+            channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        else:
+            channels = [float(x) / 255 for x in re.findall(r"[\d.]+", colour)[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def preset_state(base_url: str, name: str) -> dict:
