@@ -512,17 +512,22 @@ def test_a_refused_stream_shows_the_apis_message_next_to_the_field(page):
     assert step_of(page) == 0
 
 
-def test_a_run_exported_after_more_steps_than_the_api_keeps_is_accepted_back(page, base_url, tmp_path):
+def play_to_and_export(page, tmp_path, until: int) -> dict:
+    """Opens the demo, plays it fast up to step ``until``, and returns the exported run."""
     open_train(page)
     page.select_option("#speed", "25")
-    set_until(page, "250")
+    set_until(page, str(until))
     page.click("#play")
-    wait_message(page, "Reached step 250")
+    wait_message(page, f"Reached step {until}")
     with page.expect_download() as info:
         page.click("#export")
     path = tmp_path / "run.json"
     info.value.save_as(path)
-    run = json.loads(path.read_text())
+    return json.loads(path.read_text())
+
+
+def test_a_run_exported_after_more_steps_than_the_api_keeps_is_accepted_back(page, base_url, tmp_path):
+    run = play_to_and_export(page, tmp_path, 250)
     assert run["step"] == 250
     assert [h["step"] for h in run["history"]] == list(range(50, 250)), "the last 200: train_max_history"
     after = api_post(base_url, "/api/train/step", {"state": run, "steps": 1})
@@ -536,16 +541,8 @@ def test_the_export_keeps_as_much_history_as_the_server_says_it_accepts(page, tm
         route.fulfill(json={**body, "max_history": 30})
 
     page.route("**/api/train/presets", fewer)
-    open_train(page)
-    page.select_option("#speed", "25")
-    set_until(page, "75")
-    page.click("#play")
-    wait_message(page, "Reached step 75")
-    with page.expect_download() as info:
-        page.click("#export")
-    path = tmp_path / "run.json"
-    info.value.save_as(path)
-    assert [h["step"] for h in json.loads(path.read_text())["history"]] == list(range(45, 75))
+    run = play_to_and_export(page, tmp_path, 75)
+    assert [h["step"] for h in run["history"]] == list(range(45, 75))
 
 
 def test_a_setting_changed_while_playing_goes_on_from_the_current_step(page):
