@@ -456,22 +456,33 @@ def test_pause_ends_the_stream_and_nothing_after_it_changes_the_run(page):
     assert ended == opened, "the stream request has ended"
 
 
-def test_a_dropped_stream_resumes_from_the_last_state_it_brought(page, base_url):
-    demo = preset_state(base_url, "micrograd-demo")
-    expected = api_post(base_url, "/api/train/step", {"state": demo, "steps": 8})
-    bodies = []
+def rewrite_first_stream(page, rewrite) -> list:
+    """The page's first POST /api/train/stream gets the real answer's step events passed through
+    ``rewrite(events) -> events``; later ones go through untouched. Returns every request body."""
+    bodies: list = []
 
-    def cut_the_first_short(route):
+    def handle(route):
         bodies.append(route.request.post_data_json)
         if len(bodies) > 1:
             route.continue_()
             return
         response = route.fetch()
         events = [e for e in response.text().split("\n\n") if e.startswith("event: step")]
-        assert len(events) == 8
-        route.fulfill(response=response, body="\n\n".join(events[:3]) + "\n\n")  # no "done"
+        route.fulfill(response=response, body="\n\n".join(rewrite(events)) + "\n\n")
 
-    page.route("**/api/train/stream", cut_the_first_short)
+    page.route("**/api/train/stream", handle)
+    return bodies
+
+
+def test_a_dropped_stream_resumes_from_the_last_state_it_brought(page, base_url):
+    demo = preset_state(base_url, "micrograd-demo")
+    expected = api_post(base_url, "/api/train/step", {"state": demo, "steps": 8})
+
+    def cut_short(events):
+        assert len(events) == 8
+        return events[:3]  # and no "done"
+
+    bodies = rewrite_first_stream(page, cut_short)
     open_train(page)
     set_until(page, "8")
     page.click("#play")
@@ -573,20 +584,8 @@ def test_a_setting_changed_while_playing_goes_on_from_the_current_step(page):
 
 @pytest.mark.parametrize("reason", ["busy", "time limit"])
 def test_a_stream_that_ends_early_is_opened_again_from_its_last_state(page, reason):
-    bodies = []
-
-    def end_the_first_early(route):
-        bodies.append(route.request.post_data_json)
-        if len(bodies) > 1:
-            route.continue_()
-            return
-        response = route.fetch()
-        events = [e for e in response.text().split("\n\n") if e.startswith("event: step")][:2]
-        done = {"step": 2, "reason": reason, "stopped": None}
-        body = "\n\n".join([*events, f"event: done\ndata: {json.dumps(done)}"]) + "\n\n"
-        route.fulfill(response=response, body=body)
-
-    page.route("**/api/train/stream", end_the_first_early)
+    done = f"event: done\ndata: {json.dumps({'step': 2, 'reason': reason, 'stopped': None})}"
+    bodies = rewrite_first_stream(page, lambda events: [*events[:2], done])
     open_train(page)
     set_until(page, "6")
     page.click("#play")
