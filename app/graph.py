@@ -11,10 +11,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from engine import Value, gradcheck, rule_of, trace
+from engine.export import literals
 from engine.expr import ExprError, parse
 
 from .render import Renderer
-from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role
+from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role, SourceLiteral
 from .settings import get_settings
 
 
@@ -115,6 +116,7 @@ class GraphService:
             positions: dict[int, tuple[int, int]] = {}
             root = parse(request.source, request.values, positions)
             response = self.from_root(root, request.h, request.theme, positions)
+            response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
             answer = Answer(response.model_dump_json().encode(), response.svg.encode())
             self.cache.put(key, answer)
             future.set_result(answer)

@@ -16,13 +16,13 @@ Role = Literal["input", "constant", "intermediate", "output"]
 Number = Annotated[FiniteFloat, Strict()]
 
 
-class GraphRequest(BaseModel):
+class ProgramRequest(BaseModel):
+    """A program and the values of the names it uses without assigning them."""
+
     source: str = Field(description="The expression program, e.g. `L = (a*b + c)*f`.")
     values: dict[str, Number] = Field(
         default_factory=dict, description="Values for names the program uses without assigning."
     )
-    h: Number = Field(default=1e-5, gt=0, le=1, description="Central-difference step for the checks.")
-    theme: Theme = Field(default="light", description="Colours and type size of the picture.")
 
     @field_validator("values")
     @classmethod
@@ -37,6 +37,11 @@ class GraphRequest(BaseModel):
                     {"name": repr(shown), "problem": problem},
                 )
         return values
+
+
+class GraphRequest(ProgramRequest):
+    h: Number = Field(default=1e-5, gt=0, le=1, description="Central-difference step for the checks.")
+    theme: Theme = Field(default="light", description="Colours and type size of the picture.")
 
 
 class GraphNode(BaseModel):
@@ -64,6 +69,14 @@ class GradCheck(BaseModel):
     )
 
 
+class SourceLiteral(BaseModel):
+    name: str = Field(description="The name the statement assigns.")
+    line: int = Field(description="1-based line of the number.")
+    column: int = Field(description="1-based column where the number starts (a sign or '(' included).")
+    end_column: int = Field(description="1-based column just past the number's end.")
+    value: float
+
+
 class GraphResponse(BaseModel):
     nodes: list[GraphNode] = Field(description="Every value, in topological order.")
     output: str = Field(description="Id of the output value.")
@@ -71,6 +84,11 @@ class GraphResponse(BaseModel):
     checks: list[GradCheck] = Field(description="One per labeled leaf.")
     h: float
     svg: str = Field(description="The picture, an inline-ready <svg> element.")
+    literals: list[SourceLiteral] = Field(
+        default_factory=list,
+        description="Each `name = number` statement and where its number is, in source order: "
+        "a page rewrites that span to change the leaf (a slider) without parsing the program.",
+    )
 
 
 class ErrorDetail(BaseModel):
@@ -96,4 +114,17 @@ class FieldError(BaseModel):
 class UnprocessableResponse(BaseModel):
     detail: list[FieldError] | ErrorDetail = Field(
         description="FastAPI's list of invalid fields, or a message (a graph too big to lay out)."
+    )
+
+
+class ExportRequest(ProgramRequest):
+    target: Literal["micrograd", "pytorch"] = Field(
+        default="micrograd", description="micrograd from PyPI, or PyTorch (float64)."
+    )
+
+
+class ExportResponse(BaseModel):
+    target: Literal["micrograd", "pytorch"]
+    code: str = Field(
+        description="A Python script that builds the same graph and prints its value and grads."
     )

@@ -110,6 +110,7 @@ class Metric(Model):
     step: Count = Field(ge=0, description="The step's index k (0 for the first step).")
     loss: Number = Field(description="Total loss (data + L2) on the step's batch, before its update.")
     accuracy: Number = Field(ge=0, le=1, description="Fraction of the batch on the right side of 0.")
+    lr: Number | None = Field(default=None, ge=0, description="The learning rate the step used.")
 
 
 class Stopped(Model):
@@ -143,6 +144,12 @@ class Predictions(BaseModel):
     x: list[list[float]]
     target: list[float]
     score: list[float]
+    loss: float | None = Field(
+        default=None, description="The whole dataset's total loss (data + L2) under these weights."
+    )
+    accuracy: float | None = Field(
+        default=None, description="Fraction of the dataset on the right side of 0."
+    )
 
 
 Grid = Annotated[Count, Field(ge=2, le=LIMITS.train_max_grid)]
@@ -172,6 +179,7 @@ class StepResponse(BaseModel):
     stopped: Stopped | None = None
     boundary: Boundary | None = None
     predictions: Predictions | None = None
+    lr: float | None = Field(default=None, description="The learning rate the next step will use.")
 
 
 class InitRequest(Model):

@@ -363,7 +363,8 @@ class Run:
                     break
                 self.params, self.grads, self.m, self.v = params, grads, m, v
                 self.step += 1
-                metrics.append({"step": k, "loss": loss, "accuracy": accuracy})
+                lr = learning_rate(self.config["optimizer"], k)
+                metrics.append({"step": k, "loss": loss, "accuracy": accuracy, "lr": lr})
         self.history.extend(metrics)
         return metrics
 
@@ -438,11 +439,20 @@ def _json_scores(scores: np.ndarray) -> np.ndarray:
 
 
 def predictions(state: dict[str, Any] | Run) -> dict[str, Any]:
-    """Every sample of the dataset, its target and its score under the state's weights."""
+    """Every sample of the dataset, its target and its score under the state's weights, and the
+    whole dataset's total loss (data + L2, null if not finite) and accuracy."""
     run = state if isinstance(state, Run) else Run(state)
     with np.errstate(all="ignore"):
         scores = _json_scores(run.scores(run.X))
-    return {"x": run.X.tolist(), "target": run.y.tolist(), "score": scores.tolist()}
+        _, loss, accuracy, _ = run.forward()
+    shown = loss if math.isfinite(loss) else None
+    return {
+        "x": run.X.tolist(),
+        "target": run.y.tolist(),
+        "score": scores.tolist(),
+        "loss": shown,
+        "accuracy": accuracy,
+    }
 
 
 class Preset(NamedTuple):

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from engine.export import to_python
 from engine.expr import ExprError
 
 from ..graph import Answer, GraphService, get_service
@@ -17,6 +18,8 @@ from ..render import RenderError
 from ..schemas import (
     BadRequestResponse,
     ErrorResponse,
+    ExportRequest,
+    ExportResponse,
     GraphRequest,
     GraphResponse,
     Theme,
@@ -41,12 +44,15 @@ SVG_HEADERS = {"Cache-Control": "public, max-age=3600"}
 Service = Annotated[GraphService, Depends(get_service)]
 
 
+def _program_error(error: ExprError) -> HTTPException:
+    return HTTPException(400, {"message": error.message, "line": error.line, "column": error.column})
+
+
 def _answer(service: GraphService, request: GraphRequest) -> Answer:
     try:
         return service.answer(request)
     except ExprError as error:
-        detail = {"message": error.message, "line": error.line, "column": error.column}
-        raise HTTPException(400, detail) from None
+        raise _program_error(error) from None
     except RenderError as error:
         headers = {"Retry-After": "5"} if error.status == 503 else None
         raise HTTPException(error.status, {"message": error.message}, headers=headers) from None
@@ -84,3 +90,17 @@ def get_graph_svg(
         errors = error.errors(include_url=False, include_context=False)
         raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in errors]) from None
     return Response(_answer(service, request).svg, media_type="image/svg+xml", headers=SVG_HEADERS)
+
+
+@router.post(
+    "/export", response_model=ExportResponse, responses={400: ERRORS[400], 413: ERRORS[413], 422: ERRORS[422]}
+)
+def post_export(request: ExportRequest) -> ExportResponse:
+    """The program as a Python script for micrograd (PyPI) or PyTorch that builds the same graph,
+    runs backward and prints the output's value and each labeled leaf's grad."""
+    try:
+        return ExportResponse(
+            target=request.target, code=to_python(request.source, request.values, request.target)
+        )
+    except ExprError as error:
+        raise _program_error(error) from None

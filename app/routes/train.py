@@ -23,6 +23,7 @@ from engine.train import (
     Run,
     TrainError,
     boundary,
+    learning_rate,
     parameter_count,
     predictions,
     preset_state,
@@ -121,6 +122,7 @@ def _answer(
         "stopped": run.stopped,
         "boundary": boundary(run, grid) if grid is not None else None,
         "predictions": predictions(run) if with_predictions else None,
+        "lr": learning_rate(run.config["optimizer"], run.step),
     }
 
 

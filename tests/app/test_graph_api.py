@@ -403,3 +403,40 @@ def test_big_graphs_get_fewer_numeric_checks(client, use_service):
     use_service(GraphService(Renderer(), max_check_evaluations=3 * size * 3))  # room for three leaves
     checks = client.post("/api/graph", json={"source": NEURON}).json()["checks"]
     assert [c["agree"] for c in checks] == [True, True, True, None, None]
+
+
+def test_graph_says_where_each_literal_leaf_is_in_the_source(client):
+    res = client.post("/api/graph", json={"source": "a = 2.0\nb = -3.0  # b\nL = a*b + 4"})
+    assert res.status_code == 200
+    assert res.json()["literals"] == [
+        {"name": "a", "line": 1, "column": 5, "end_column": 8, "value": 2.0},
+        {"name": "b", "line": 2, "column": 5, "end_column": 9, "value": -3.0},
+    ]
+
+
+@pytest.mark.parametrize(("target", "words"), [("micrograd", "a = Value(2.0)"), ("pytorch", "import torch")])
+def test_export_gives_the_program_as_python(client, target, words):
+    res = client.post("/api/export", json={"source": LECTURE, "target": target})
+    assert res.status_code == 200
+    body = res.json()
+    assert body["target"] == target
+    assert words in body["code"] and "L.backward()" in body["code"]
+
+
+def test_export_takes_values_for_names_the_program_does_not_assign(client):
+    res = client.post("/api/export", json={"source": "L = x*2", "values": {"x": 1.5}})
+    assert res.status_code == 200
+    assert "x = Value(1.5)  # from the values panel" in res.json()["code"]
+
+
+def test_export_of_a_bad_program_is_400_with_a_position(client):
+    res = client.post("/api/export", json={"source": "a = 1.0\nL = a*(b"})
+    assert res.status_code == 400
+    assert res.json()["detail"]["line"] == 2
+
+
+@pytest.mark.parametrize(
+    "body", [{"source": LECTURE, "target": "jax"}, {"source": LECTURE, "values": {"1x": 2}}]
+)
+def test_export_rejects_bad_fields(client, body):
+    assert client.post("/api/export", json=body).status_code == 422

@@ -53,10 +53,29 @@ def test_step_returns_one_metric_per_step_measured_before_the_update(client, dem
     assert response.status_code == 200
     body = response.json()
     assert [m["step"] for m in body["metrics"]] == [0, 1, 2]
-    assert body["metrics"][0] == {"step": 0, "loss": 0.8958441028683222, "accuracy": 0.5}
+    assert body["metrics"][0] == {"step": 0, "loss": 0.8958441028683222, "accuracy": 0.5, "lr": 1.0}
     assert body["metrics"][1]["accuracy"] == 0.81
     assert body["state"]["step"] == 3 and body["state"]["history"] == body["metrics"]
     assert body["stopped"] is None and body["boundary"] is None and body["predictions"] is None
+
+
+def test_each_metric_says_its_learning_rate_and_the_answer_the_next_one(client, demo):
+    # the demo's schedule: lr = 1.0 - 0.9*k/100
+    response = client.post("/api/train/step", json={"state": demo, "steps": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert [m["lr"] for m in body["metrics"]] == pytest.approx([1.0, 0.991, 0.982])
+    assert body["lr"] == pytest.approx(0.973)
+
+
+def test_predictions_carry_the_whole_datasets_loss_and_accuracy(client, demo):
+    response = client.post("/api/train/step", json={"state": demo, "steps": 0, "predictions": True})
+    assert response.status_code == 200
+    body = response.json()
+    # the demo trains on the full batch: its step 0 metric is this loss (micrograd's demo prints 0.8958)
+    assert body["predictions"]["loss"] == pytest.approx(0.8958441028683222, rel=1e-12)
+    assert body["predictions"]["accuracy"] == 0.5
+    assert body["metrics"] == [] and body["lr"] == 1.0
 
 
 def test_stepping_is_stateless_and_deterministic(client, demo):
