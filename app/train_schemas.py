@@ -180,6 +180,9 @@ class StepResponse(BaseModel):
     boundary: Boundary | None = None
     predictions: Predictions | None = None
     lr: float | None = Field(default=None, description="The learning rate the next step will use.")
+    sample_nodes: int | None = Field(
+        default=None, description="How many values one sample's graph has (POST /api/train/graph, with its loss)."
+    )
 
 
 class InitRequest(Model):

@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from app.settings import get_settings  # noqa: E402
 from tests.live import Server  # noqa: E402
 
-# the graph page's examples (static/graph.js PRESETS), as a class would send them
+# the graph page's examples (static/js/graph-presets.js), as a class would send them
 PRESETS = [
     "a = 2.0\nb = -3.0\nc = 10.0\nf = -2.0\ne = a*b\nd = e + c\nL = d*f\n",
     "x1 = 2.0\nx2 = 0.0\nw1 = -3.0\nw2 = 1.0\nb = 6.8813735870195432\nx1w1 = x1*w1\nx2w2 = x2*w2\n"
@@ -58,7 +58,7 @@ PRESETS = [
 ]
 NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d+")
 TRAIN_PRESET = "micrograd-demo"
-GRID = 40  # as static/train.js
+GRID = 40  # as static/js/train-page.js
 SAMPLE_SECONDS = 0.5  # memory
 DOT_POLL_SECONDS = 0.02  # dot processes (a layout takes tens of milliseconds)
 

@@ -123,6 +123,7 @@ def _answer(
         "boundary": boundary(run, grid) if grid is not None else None,
         "predictions": predictions(run) if with_predictions else None,
         "lr": learning_rate(run.config["optimizer"], run.step),
+        "sample_nodes": run.replay.size,
     }
 
 

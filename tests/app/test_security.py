@@ -43,7 +43,7 @@ def assert_common_headers(response) -> None:
         ("GET", "/train", {}, 200),
         ("GET", "/healthz", {}, 200),
         ("GET", "/static/style.css", {}, 200),
-        ("GET", "/static/graph.js", {}, 200),
+        ("GET", "/static/js/graph-page.js", {}, 200),
         ("GET", "/openapi.json", {}, 200),
         ("GET", "/no/such/page", {}, 404),
         ("PUT", "/api/graph", {}, 405),

@@ -78,6 +78,14 @@ def test_predictions_carry_the_whole_datasets_loss_and_accuracy(client, demo):
     assert body["metrics"] == [] and body["lr"] == 1.0
 
 
+def test_step_answer_says_how_big_one_samples_graph_is(client):
+    lecture = client.get("/api/train/presets").json()["presets"]
+    state = next(p["state"] for p in lecture if p["name"] == "lecture")
+    answer = client.post("/api/train/step", json={"state": state, "steps": 0}).json()
+    graph = client.post("/api/train/graph", json={"state": state, "sample": 0}).json()
+    assert answer["sample_nodes"] == graph["nodes"] == 119
+
+
 def test_stepping_is_stateless_and_deterministic(client, demo):
     demo = {**demo, "config": {**demo["config"], "batch_size": 20}}
     once = client.post("/api/train/step", json={"state": demo, "steps": 4}).json()

@@ -517,6 +517,7 @@ def test_micrograd_export_runs_and_gives_the_same_grads(page, screenshots) -> No
         analytic = analytic_grads(page)
         page.click("#export-menu summary")
         page.click("#export-micrograd")
+        page.wait_for_selector("#code-dialog[open]")  # the code comes from POST /api/export
         code = page.locator("#code-text").input_value()
         assert "from micrograd.engine import Value" in code
         if preset == "lecture":
@@ -549,15 +550,22 @@ TRICKY_PROGRAMS = [
 ]
 
 
+def exported_code(page, target: str) -> str:
+    """The code the page's Export menu shows for `target` ("micrograd" or "pytorch")."""
+    page.click("#export-menu summary")
+    page.click(f"#export-{target}")
+    page.wait_for_selector("#code-dialog[open]")
+    code = page.locator("#code-text").input_value()
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#code-dialog:not([open])", state="attached")
+    return code
+
+
 @pytest.mark.parametrize(("source", "values"), TRICKY_PROGRAMS)
 def test_micrograd_and_pytorch_exports_of_tricky_programs_agree(page, screenshots, source, values) -> None:
     open_page(page, hash_for(src=source, values=json.dumps(values)))
     analytic = analytic_grads(page)
-    leaves = list(analytic)
-    code = page.evaluate(
-        "([src, values, leaves]) => window.chainrule.exportCode(src, values, 'micrograd', new Set(leaves))",
-        [source, values, leaves],
-    )
+    code = exported_code(page, "micrograd")
     script = screenshots / f"export-micrograd-tricky-{TRICKY_PROGRAMS.index((source, values))}.py"
     script.write_text(code)
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
@@ -572,10 +580,7 @@ def test_micrograd_and_pytorch_exports_of_tricky_programs_agree(page, screenshot
     label, data = ("out", texts[0]) if texts[0].startswith("data ") else texts[:2]  # unlabeled: "out"
     value = re.search(r"^(\w+) = (\S+)$", run.stdout, re.M)
     assert value and value.group(1) == label and f"data {float(value.group(2)):.4f}" == data
-    torch_code = page.evaluate(
-        "([src, values, leaves]) => window.chainrule.exportCode(src, values, 'torch', new Set(leaves))",
-        [source, values, leaves],
-    )
+    torch_code = exported_code(page, "pytorch")
     # PyTorch is too big to install here: the code runs against a stand-in with torch's autograd
     # rules (tests/browser/torch_standin/torch.py), and must print the same grads
     script = screenshots / f"export-torch-tricky-{TRICKY_PROGRAMS.index((source, values))}.py"
@@ -595,6 +600,7 @@ def test_pytorch_export_has_the_same_program(page) -> None:
     wait_for_svg_text(page, "data 0.7071")
     page.click("#export-menu summary")
     page.click("#export-pytorch")
+    page.wait_for_selector("#code-dialog[open]")
     code = page.locator("#code-text").input_value()
     ast.parse(code)  # it is Python
     assert "import torch" in code

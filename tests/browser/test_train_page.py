@@ -245,9 +245,12 @@ def test_lecture_preset_shows_predictions_and_one_samples_graph(page, screenshot
     assert page.locator("#sample-graph svg g.value").count() > 100
     assert page.locator("#sample-graph svg g.role-output").count() == 1
     assert "grad" in page.text_content("#sample-graph svg")
-    program = page.evaluate("window.chainruleTrain.sampleProgram()")
-    assert program.splitlines()[1:4] == ["x1 = 2.0", "x2 = 3.0", "x3 = -1.0"]
-    assert "h1_1 = tanh(n1_1)" in program and program.rstrip().endswith("L = (score - y)**2")
+    # the program is the server's (POST /api/train/graph): sample 1's inputs, the net, its loss
+    program = page.evaluate("window.chainruleTrain.sampleProgram")
+    assert [program["values"][x] for x in ("x1", "x2", "x3", "y")] == [2.0, 3.0, -1.0, 1.0]
+    source = program["source"]
+    assert "h1_1 = tanh(b1_1 + w1_1_1*x1 + w1_1_2*x2 + w1_1_3*x3)" in source
+    assert source.rstrip().endswith("loss = (score - y)**2")
 
     page.keyboard.press("Space")  # the preset stops at step 30
     page.wait_for_function("() => document.querySelector('#stat-step').textContent === '30'", timeout=60_000)

@@ -1,0 +1,411 @@
+/* The graph page's controller: edit a program, see its graph, step through backward.
+   It holds the page's state and wires the modules to the page; everything it draws comes from
+   this app's API (POST /api/graph, POST /api/export: docs/api.md). */
+
+import { errorDetail, post } from "./api.js";
+import { $, debounce, h, on, toast } from "./dom.js";
+import { literal } from "./format.js";
+import { clearError, setEditorText, showError, syncGutter } from "./graph-editor.js";
+import { setUpExports } from "./graph-export.js";
+import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
+import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
+import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
+import { PRESETS } from "./graph-presets.js";
+import { narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
+import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
+import { pageKey, runShortcut } from "./keys.js";
+import { createPanZoom } from "./panzoom.js";
+import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
+
+const TYPE_DELAY_MS = 300; // debounce while typing
+const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
+const PLAY_INTERVAL_MS = 1400;
+const HASH_DELAY_MS = 250;
+const MIN_TEXT_PX = { light: 9, dark: 9, projector: 24 }; // smallest type a fitted graph may have
+
+// ---------------------------------------------------------------- state
+
+const state = {
+  source: "",
+  values: {}, // numbers for names used but not assigned in the program
+  theme: "light",
+  step: null, // null: every grad shown; k: the first k nodes of backward_order revealed
+  editor: true,
+  h: DEFAULT_H,
+  selected: null, // node id in the inspector
+};
+
+let graph = null; // the last good API answer, indexed (graph-model.js)
+let literals = []; // where the program's `name = number` numbers are (the API's), for `literalsOf`
+let literalsOf = ""; // the source those places belong to
+let graphKey = ""; // structure of the drawn graph: unchanged structure keeps the view
+let requestSeq = 0;
+let inflight = null;
+let playTimer = 0;
+let lastTheme = "light"; // the theme P returns to
+const leafRows = new Map(); // label -> the values panel's controls
+let inspectorLeaf = null; // the inspector's own controls for an input leaf
+
+const graphBox = $("graph");
+const viewport = $("viewport");
+const svgOf = () => graphBox.querySelector("svg");
+const panZoom = createPanZoom(viewport, graphBox, () => autoFit());
+
+const writeHash = debounce(() => {
+  const hash = hashOf(state);
+  if (location.hash !== hash) history.replaceState(null, "", hash);
+}, HASH_DELAY_MS);
+
+// ---------------------------------------------------------------- the program and the API
+
+function setSource(text, keepCursor = false) {
+  state.source = text;
+  setEditorText(text, keepCursor);
+}
+
+const renderSoon = debounce(() => render(), TYPE_DELAY_MS);
+const renderAfterSlide = debounce(() => render(), SLIDE_DELAY_MS);
+
+async function render() {
+  renderSoon.cancel();
+  renderAfterSlide.cancel();
+  const seq = ++requestSeq;
+  if (inflight) inflight.abort();
+  const ctrl = new AbortController();
+  inflight = ctrl;
+  document.body.classList.add("busy");
+  $("status").textContent = "drawing…";
+  const source = state.source;
+  let res;
+  let body;
+  try {
+    res = await post("/api/graph", { source, values: state.values, h: state.h, theme: state.theme }, { signal: ctrl.signal });
+    body = await res.json().catch(() => null);
+  } catch (err) {
+    if (err.name === "AbortError" || seq !== requestSeq) return;
+    finishRequest();
+    showError({ message: `The server did not answer (${err.message}).` }, state.source);
+    $("status").textContent = "no answer";
+    return;
+  }
+  if (seq !== requestSeq) return;
+  finishRequest();
+  if (res.ok && body && body.svg) {
+    clearError();
+    literals = body.literals;
+    literalsOf = source;
+    drawGraph(body);
+    $("status").textContent = `${body.nodes.length} values`;
+    return;
+  }
+  $("status").textContent = "error: last good graph kept";
+  showError(errorDetail(res.status, body), state.source);
+}
+
+function finishRequest() {
+  inflight = null;
+  document.body.classList.remove("busy");
+}
+
+// ---------------------------------------------------------------- the graph
+
+function drawGraph(data) {
+  const prevKey = graphKey;
+  graph = indexGraph(data);
+  graphKey = structureKey(data);
+  graphBox.innerHTML = data.svg; // server-made SVG (ids and classes per the contract)
+  const svg = svgOf();
+  if (!svg) return;
+  panZoom.adopt(svg);
+  prepareSvg(svg, graph);
+  if (prevKey !== graphKey || !panZoom.view.ready) autoFit();
+  else panZoom.apply();
+  if (state.step !== null) state.step = Math.min(state.step, graph.order.length);
+  if (state.selected && !graph.byId.has(state.selected)) state.selected = null;
+  const labels = leafLabels(graph);
+  buildLeaves($("leaves"), leafRows, graph, labels, editLeaf);
+  $("leaves-empty").hidden = labels.length > 0;
+  buildChecks($("checks-body"), graph.checks);
+  applyStep();
+  writeHash();
+}
+
+/** Fit the graph, unless its type would be unreadable: then zoom to a readable size and show the
+    output's end, where backward starts (the steps pan from there). */
+function autoFit() {
+  if (!graph) return panZoom.fit();
+  const t = graphBox.querySelector("svg g.value text");
+  const fontUnits = (t && Number(t.getAttribute("font-size"))) || 12;
+  const focus = stepNode(graph, state.step) || graph.output;
+  panZoom.autoFit(fontUnits, MIN_TEXT_PX[state.theme], [`node-${focus}`, `op-${focus}`], focus === graph.output);
+}
+
+// ---------------------------------------------------------------- stepping through backward
+
+function applyStep() {
+  if (!graph) return;
+  const svg = svgOf();
+  const shown = revealed(graph, state.step);
+  const current = stepNode(graph, state.step);
+  const stepping = state.step !== null;
+  document.body.classList.toggle("stepping", stepping);
+  if (svg) showStep(svg, graph, shown, current, state.selected);
+  const total = graph.order.length;
+  $("step-status").textContent = stepping ? `step ${state.step} of ${total}` : "all grads shown";
+  $("step-back").disabled = !stepping || state.step === 0;
+  $("step-next").disabled = stepping && state.step >= total;
+  $("step-end").disabled = !stepping;
+  if (current) panZoom.ensureVisible(stepFocus(graph, current));
+  narrate($("narration"), graph, state.step, current);
+  // the clicked node, else the step's node, else the output
+  const id = [state.selected, current, graph.output].find((x) => x && graph.byId.has(x));
+  inspectorLeaf = renderInspectorLeaf($("inspector-leaf"), id && graph.byId.get(id), inspectorLeaf, editLeaf);
+  renderInspector($("inspector-body"), graph, id, state.selected, shown);
+  showChecks($("checks-body"), graph.checks, shown);
+  writeHash();
+}
+
+function setStep(k) {
+  if (!graph) return;
+  const total = graph.order.length;
+  state.step = k === null ? null : Math.max(0, Math.min(total, k));
+  if (state.step !== null && state.step >= total) stopPlay();
+  const cur = stepNode(graph, state.step);
+  if (cur) state.selected = cur;
+  applyStep();
+}
+
+const stepNext = () => graph && setStep(state.step === null ? 1 : state.step + 1);
+const stepBack = () => graph && state.step !== null && setStep(state.step - 1);
+
+function togglePlay() {
+  if (playTimer) return stopPlay();
+  if (!graph) return;
+  if (state.step === null || state.step >= graph.order.length) setStep(0);
+  playTimer = setInterval(() => {
+    if (!graph || state.step === null || state.step >= graph.order.length) return stopPlay();
+    stepNext();
+  }, PLAY_INTERVAL_MS);
+  $("play").setAttribute("aria-pressed", "true");
+  $("play").textContent = "❚❚ Pause";
+  stepNext();
+}
+
+function stopPlay() {
+  clearInterval(playTimer);
+  playTimer = 0;
+  $("play").setAttribute("aria-pressed", "false");
+  $("play").textContent = "▶ Play";
+}
+
+function selectNode(id, focusInspector) {
+  state.selected = id;
+  applyStep();
+  if (focusInspector) $("inspector-title").scrollIntoView({ block: "nearest" });
+}
+
+// ---------------------------------------------------------------- editing values
+
+/** A leaf's new value: rewrite its number in the program where it has one, else the values map. */
+function editLeaf(label, x, decimals) {
+  const text = literal(decimals === undefined ? x : Number(x.toFixed(decimals)));
+  const rewritten = literalsOf === state.source ? rewriteLiteral(state.source, literals, label, text) : null;
+  if (rewritten) {
+    setSource(rewritten.source, true);
+    literals = rewritten.literals;
+    literalsOf = rewritten.source;
+  } else state.values = { ...state.values, [label]: x };
+  $("preset").value = "";
+  renderAfterSlide();
+}
+
+function setH(v) {
+  const field = $("h");
+  if (!(v > 0 && v <= 1)) {
+    field.setCustomValidity("h must be above 0 and at most 1");
+    field.reportValidity();
+    return;
+  }
+  field.setCustomValidity("");
+  state.h = v;
+  field.value = String(v);
+  render();
+}
+
+// ---------------------------------------------------------------- themes, layout, presets
+
+function applyTheme(theme, rerender = true) {
+  if (!THEMES.includes(theme)) return;
+  if (theme !== "projector") lastTheme = theme;
+  state.theme = theme;
+  showTheme(theme);
+  if (rerender && graph) {
+    panZoom.view.ready = false; // the projector theme lays out at a different size
+    render();
+  }
+  writeHash();
+}
+
+function setEditor(visible) {
+  state.editor = visible;
+  document.body.classList.toggle("editor-hidden", !visible);
+  const btn = $("toggle-editor");
+  btn.setAttribute("aria-pressed", String(!visible));
+  btn.textContent = visible ? "Hide editor" : "Show editor";
+  panZoom.refitOnResize(); // the graph gets (or gives back) the editor's room: fit it again
+  writeHash();
+}
+
+function loadPreset(id) {
+  const p = PRESETS.find((x) => x.id === id);
+  if (!p) return;
+  stopPlay();
+  state.values = {};
+  state.step = null;
+  state.selected = null;
+  setSource(p.source);
+  $("preset").value = id;
+  render();
+}
+
+/** Take the view in the URL's hash; false when it holds no program. */
+function readHash() {
+  const view = viewOf(location.hash);
+  if (!view) return false;
+  Object.assign(state, { ...view, theme: view.theme || state.theme });
+  return true;
+}
+
+// ---------------------------------------------------------------- keyboard
+
+const KEYS = {
+  ArrowRight: stepNext,
+  ArrowLeft: stepBack,
+  Home: () => setStep(0),
+  End: () => setStep(null),
+  "+": () => panZoom.zoomBy(1.25),
+  "=": () => panZoom.zoomBy(1.25),
+  "-": () => panZoom.zoomBy(0.8),
+  _: () => panZoom.zoomBy(0.8),
+  0: () => panZoom.fit(),
+  f: () => panZoom.fit(),
+  w: () => panZoom.panBy(0, -60),
+  a: () => panZoom.panBy(-60, 0),
+  s: () => panZoom.panBy(0, 60),
+  d: () => panZoom.panBy(60, 0),
+  p: () => applyTheme(projectorToggled(state.theme, lastTheme)),
+  t: () => applyTheme(nextTheme(state.theme)),
+  e: () => setEditor(!state.editor),
+  "?": () => $("help").showModal(),
+};
+
+function onKey(e) {
+  const source = $("source");
+  if (e.target === source && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    render();
+    return;
+  }
+  if (e.target === source && e.key === "Escape") {
+    source.blur();
+    viewport.focus();
+    return;
+  }
+  const key = pageKey(e);
+  if (key === null) return;
+  const onButton = e.target instanceof HTMLElement && e.target.closest("button, [role=button], a");
+  if (key === " " && !onButton) {
+    e.preventDefault();
+    togglePlay();
+    return;
+  }
+  if ((key === "Enter" || key === " ") && e.target.dataset && e.target.dataset.node) {
+    e.preventDefault();
+    selectNode(e.target.dataset.node, true);
+    return;
+  }
+  runShortcut(e, key, KEYS);
+}
+
+// ---------------------------------------------------------------- wiring
+
+function init() {
+  for (const p of PRESETS) $("preset").append(h("option", { value: p.id, text: p.name }));
+  if (!readHash()) {
+    state.theme = preferredTheme();
+    state.source = PRESETS[0].source;
+    $("preset").value = PRESETS[0].id;
+  } else {
+    const p = PRESETS.find((x) => x.source === state.source);
+    $("preset").value = p ? p.id : "";
+  }
+  setSource(state.source);
+  applyTheme(state.theme, false);
+  $("h").value = String(state.h);
+  setEditor(state.editor);
+
+  on("source", "input", () => {
+    state.source = $("source").value;
+    syncGutter();
+    $("preset").value = "";
+    writeHash();
+    renderSoon();
+  });
+  on("source", "scroll", () => ($("gutter").scrollTop = $("source").scrollTop));
+  on("preset", "change", () => loadPreset($("preset").value));
+  on("theme", "change", () => applyTheme($("theme").value));
+  on("toggle-projector", "click", () => applyTheme(projectorToggled(state.theme, lastTheme)));
+  on("toggle-editor", "click", () => setEditor(!state.editor));
+  on("step-start", "click", () => setStep(0));
+  on("step-back", "click", stepBack);
+  on("step-next", "click", stepNext);
+  on("step-end", "click", () => setStep(null));
+  on("play", "click", togglePlay);
+  on("graph", "click", (e) => {
+    const g = e.target.closest("g[data-node]");
+    if (g) selectNode(g.dataset.node, false);
+  });
+  // double-click an input leaf: straight to its value field in the inspector
+  on("graph", "dblclick", (e) => {
+    const g = e.target.closest("g[data-node]");
+    const n = g && graph && graph.byId.get(g.dataset.node);
+    if (!n || n.role !== "input") return;
+    selectNode(n.id, true);
+    const field = $(`inspect-${n.label}`);
+    if (field) field.select();
+  });
+  on("h", "change", () => setH(Number($("h").value)));
+  on("h-bigger", "click", () => setH(Math.min(1, Number((state.h * 10).toPrecision(6)))));
+  on("h-smaller", "click", () => setH(Number((state.h / 10).toPrecision(6))));
+  on("error-fix", "click", (e) => {
+    const names = e.currentTarget.dataset.names.split(" ").filter(Boolean);
+    state.values = { ...state.values, ...Object.fromEntries(names.map((n) => [n, 1])) };
+    render();
+  });
+  setUpExports({
+    svg: () => graph && graph.svg,
+    program: () => state,
+    link: () => (writeHash.cancel(), hashOf(state)),
+    toast: (msg) => toast($("toast"), msg),
+  });
+  on("help-open", "click", () => $("help").showModal());
+  on("zoom-in", "click", () => panZoom.zoomBy(1.25));
+  on("zoom-out", "click", () => panZoom.zoomBy(0.8));
+  on("fit", "click", () => panZoom.fit());
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("hashchange", () => {
+    if (location.hash === hashOf(state) || !readHash()) return;
+    stopPlay();
+    setSource(state.source);
+    applyTheme(state.theme, false);
+    $("h").value = String(state.h);
+    setEditor(state.editor);
+    render();
+  });
+  render();
+}
+
+// for the benchmarks and the curious: the examples (read-only copies)
+window.chainrule = { presets: PRESETS.map((p) => ({ ...p })) };
+
+init();

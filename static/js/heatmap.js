@@ -1,0 +1,75 @@
+/* The decision boundary: a heatmap of the model's score over the plane, with the samples on it. */
+
+import { fitCanvas, rgb } from "./canvas.js";
+
+const heatCanvas = document.createElement("canvas");
+
+/** The model's score over the plane (colour: sign, strength: |tanh(score)|), the samples on it
+    (circle: +1, square: -1, ringed when misclassified) and the boundary where the score crosses 0. */
+export function drawBoundary(canvas, b, p, c) {
+  const { ctx, w, h } = fitCanvas(canvas, 1);
+  if (!b) return;
+  const n = b.size;
+  heatCanvas.width = n;
+  heatCanvas.height = n;
+  const hctx = heatCanvas.getContext("2d");
+  const img = hctx.createImageData(n, n);
+  const pos = rgb(c.pos);
+  const neg = rgb(c.neg);
+  const bg = rgb(c.surface);
+  const strength = c.projector ? 0.45 : 0.55;
+  for (let i = 0; i < n; i++) {
+    const row = b.scores[i];
+    for (let j = 0; j < n; j++) {
+      const s = row[j];
+      const t = Math.min(1, Math.abs(Math.tanh(s))) * strength;
+      const col = s > 0 ? pos : neg;
+      const k = 4 * ((n - 1 - i) * n + j); // row 0 is y_min: the bottom of the picture
+      img.data[k] = bg[0] + (col[0] - bg[0]) * t;
+      img.data[k + 1] = bg[1] + (col[1] - bg[1]) * t;
+      img.data[k + 2] = bg[2] + (col[2] - bg[2]) * t;
+      img.data[k + 3] = 255;
+    }
+  }
+  hctx.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(heatCanvas, 0, 0, n, n, 0, 0, w, h);
+  const sx = (x) => ((x - b.x_min) / (b.x_max - b.x_min)) * w;
+  const sy = (y) => h - ((y - b.y_min) / (b.y_max - b.y_min)) * h;
+  if (!p) return;
+  const r = c.projector ? 5.5 : 4;
+  ctx.lineWidth = c.projector ? 2 : 1.2;
+  for (let i = 0; i < p.x.length; i++) {
+    const [x, y] = p.x[i];
+    const X = sx(x);
+    const Y = sy(y);
+    const t = p.target[i];
+    ctx.fillStyle = t > 0 ? c.pos : c.neg;
+    ctx.strokeStyle = c.surface;
+    ctx.beginPath();
+    if (t > 0) ctx.arc(X, Y, r, 0, 2 * Math.PI);
+    else ctx.rect(X - r, Y - r, 2 * r, 2 * r);
+    ctx.fill();
+    ctx.stroke();
+    if (Math.sign(p.score[i]) !== Math.sign(t)) {
+      ctx.strokeStyle = c.text;
+      ctx.lineWidth = c.projector ? 2.5 : 1.5;
+      ctx.beginPath();
+      ctx.arc(X, Y, r + 3, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.lineWidth = c.projector ? 2 : 1.2;
+    }
+  }
+  // the boundary itself: where the score crosses 0 (a dotted outline of the sign change)
+  ctx.fillStyle = c.text;
+  const cw = w / (n - 1);
+  const ch = h / (n - 1);
+  for (let i = 0; i < n - 1; i++) {
+    for (let j = 0; j < n - 1; j++) {
+      const s = b.scores[i][j] > 0;
+      if (s !== b.scores[i][j + 1] > 0 || s !== b.scores[i + 1][j] > 0) {
+        ctx.fillRect(j * cw + cw / 2 - 1, h - (i * ch + ch / 2) - 1, 2, 2);
+      }
+    }
+  }
+}

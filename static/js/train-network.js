@@ -1,0 +1,65 @@
+/* The network as a picture: neurons in columns, one line per weight. */
+
+import { svgEl } from "./dom.js";
+import { formatStat as fmt } from "./format.js";
+
+/** An empty cache for drawNetwork (empty it again to draw the network afresh, as a theme change does). */
+export const networkCache = () => ({ key: "", lines: [] });
+
+/**
+ * The network into `svg`: one column of circles per layer (`nin` inputs first), one line per weight
+ * (colour: sign, width: |w|). The lines are made once per shape (`cache`), then only restyled.
+ */
+export function drawNetwork(svg, weights, nin, c, cache) {
+  const layers = weights.layers;
+  const sizes = [nin, ...layers.map((l) => l.neurons.length)];
+  const key = sizes.join("-") + c.projector;
+  const W = 420;
+  const H = 260;
+  const colX = (i) => 30 + (i * (W - 60)) / (sizes.length - 1);
+  const rowY = (k, n) => (n === 1 ? H / 2 : 16 + (k * (H - 32)) / (n - 1));
+  const r = Math.max(2.5, Math.min(9, (H - 32) / Math.max(...sizes) / 3));
+  if (key !== cache.key) {
+    cache.key = key;
+    svg.replaceChildren();
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    const lines = svgEl("g", { class: "weights" });
+    const nodes = svgEl("g", { class: "neurons" });
+    cache.lines = [];
+    layers.forEach((layer, li) => {
+      layer.neurons.forEach((neuron, j) => {
+        neuron.w.forEach((_, i) => {
+          const line = svgEl("line", {
+            x1: colX(li), y1: rowY(i, sizes[li]), x2: colX(li + 1), y2: rowY(j, sizes[li + 1]),
+          });
+          line.append(svgEl("title"));
+          lines.append(line);
+          cache.lines.push({ line, li, j, i });
+        });
+      });
+    });
+    sizes.forEach((n, li) => {
+      for (let k = 0; k < n; k++) {
+        const circle = svgEl("circle", { cx: colX(li), cy: rowY(k, n), r, class: li === 0 ? "input" : "neuron" });
+        const t = svgEl("title");
+        t.textContent = li === 0 ? `input x${k + 1}` : `layer ${li}, neuron ${k + 1}`;
+        circle.append(t);
+        nodes.append(circle);
+      }
+    });
+    svg.append(lines, nodes);
+  }
+  let maxW = 0;
+  for (const l of layers) for (const n of l.neurons) for (const v of n.w) maxW = Math.max(maxW, Math.abs(v));
+  const scale = (c.projector ? 7 : 5) / Math.max(1, maxW);
+  for (const { line, li, j, i } of cache.lines) {
+    const v = layers[li].neurons[j].w[i];
+    // Changing an SVG presentation attribute restyles far more than an inline style does
+    // (measured in Chromium: ~30 ms a frame for the demo's 304 lines): the width, which changes
+    // every step, is a style; the colour attribute is set only when the sign flips.
+    const stroke = v >= 0 ? c.pos : c.neg;
+    if (line.getAttribute("stroke") !== stroke) line.setAttribute("stroke", stroke);
+    line.style.strokeWidth = (0.4 + Math.abs(v) * scale).toFixed(2);
+    line.firstChild.textContent = `w = ${fmt(v)} (layer ${li + 1}, neuron ${j + 1}, input ${i + 1})`;
+  }
+}

@@ -1,0 +1,329 @@
+/* The training page's controller: train micrograd's MLP live and watch it learn.
+   It holds the run and wires the modules to the page. Everything comes from this app (docs/api.md):
+   GET /api/train/presets, POST /api/train/stream while playing (server-sent events read from a
+   fetch() body), POST /api/train/step for one step or a new run, POST /api/train/graph and
+   POST /api/graph for one sample's graph. The server keeps nothing: the page holds the run (one
+   JSON state) and sends it with every request; the loss, accuracy and learning rate it shows are
+   the server's. */
+
+import { $, on } from "./dom.js";
+import { pageKey, runShortcut } from "./keys.js";
+import { exportRun, readRun } from "./train-file.js";
+import * as form from "./train-form.js";
+import { networkCache } from "./train-network.js";
+import { CHART_HISTORY, createRun } from "./train-run.js";
+import { createSamplePanel } from "./train-sample.js";
+import { hashOf, readHash } from "./train-url.js";
+import { drawAll } from "./train-view.js";
+import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
+
+const HASH_DELAY_MS = 250;
+const DEFAULT_PRESET = "micrograd-demo";
+// Fields that change how the next step trains, not what is trained: the weights stay.
+const LIVE_FIELDS = new Set(["lr", "schedule", "lr-end", "decay", "l2", "loss", "reduction", "batch", "fzg", "too-high"]);
+
+// ---------------------------------------------------------------- state
+
+const state = {
+  presets: [],
+  presetName: "",
+  run: null, // the state document without its history (the page keeps the history)
+  history: [], // [{step, loss, accuracy, lr}], the last CHART_HISTORY of them
+  boundary: null,
+  predictions: null, // every sample's score, and the whole dataset's loss and accuracy
+  lr: null, // the learning rate the next step uses (the server's)
+  baseConfig: null, // the last config, for the fields the form does not show (Adam's betas...)
+  valid: false, // the current settings made a run the API accepts
+  playing: false,
+  theme: "light",
+  lastTheme: "light",
+  speed: "auto", // steps per update: a number, or "auto" (one step at a time, AUTO_GAP_MS apart)
+  until: null,
+  sample: 0,
+  sampleNodes: null, // how many values one sample's graph has (the server's count)
+  sampleProgram: null, // the sample's program as the server wrote it: {source, values, nodes}
+  graphFit: false,
+  savedLr: null, // {lr, schedule} before "learning rate too high"
+  updates: [], // timestamps of recent updates, for the rate readout
+  drawMs: [], // how long the recent frames took to draw
+};
+
+let exportHistory = 200; // the server's train_max_history (GET /api/train/presets says it)
+let hashTimer = 0;
+const network = networkCache();
+const configFromForm = () => form.configFromForm(state.baseConfig);
+function formFromConfig(c) {
+  state.baseConfig = c;
+  form.formFromConfig(c);
+}
+
+const samplePanel = createSamplePanel(() => state, (run) => runner.stepBody(run).state);
+const graphSoon = () => samplePanel.soon();
+const runner = createRun(state, { draw, graphSoon, writeHash, configFromForm, newRun: () => samplePanel.forget() });
+const { enqueue, startRun, pause, togglePlay, singleStep, reset, stopStream, streamFromHere } = runner;
+
+function writeHash() {
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(() => {
+    const hash = currentHash();
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  }, HASH_DELAY_MS);
+}
+
+const currentHash = () => hashOf({ ...state, config: state.run ? state.run.config : configFromForm() });
+
+// ---------------------------------------------------------------- presets, settings, import
+
+function loadPreset(name) {
+  const p = state.presets.find((x) => x.name === name);
+  if (!p) return Promise.resolve(false);
+  pause();
+  state.presetName = name;
+  $("preset").value = name;
+  state.until = p.steps;
+  $("until").value = p.steps;
+  state.speed = p.steps > 200 ? 5 : "auto";
+  $("speed").value = String(state.speed);
+  formFromConfig(p.state.config);
+  return enqueue(() => startRun(p.state));
+}
+
+function onSettingChange(field) {
+  state.savedLr = form.tieTooHigh(field, state.savedLr);
+  form.syncFormVisibility();
+  state.presetName = "";
+  $("preset").value = "";
+  const config = configFromForm();
+  const playing = state.playing;
+  stopStream(); // while playing, the stream goes on below, from the state these settings make
+  let job;
+  if (LIVE_FIELDS.has(field) && state.run && state.run.step > 0) {
+    // Same weights, new rules from the next step on: check them with a 0-step request.
+    job = enqueue(async () => {
+      const gen = runner.generation;
+      const next = { ...state.run, config };
+      if (config.optimizer.name !== "adam") next.optimizer_state = null;
+      try {
+        const data = await runner.stepRequest(next, 0);
+        if (gen !== runner.generation) return;
+        form.clearErrors();
+        runner.adopt(data);
+        writeHash();
+      } catch (e) {
+        if (gen !== runner.generation) return;
+        pause();
+        state.valid = false; // the form no longer says what the run would do: fix it first
+        draw();
+        form.clearErrors();
+        runner.showRequestError(e, "Settings");
+      }
+    });
+  } else {
+    job = enqueue(() => startRun({ config }));
+  }
+  if (playing) streamFromHere(); // (a refused setting pauses, which stops this stream too)
+  return job;
+}
+
+async function importFile(file) {
+  form.clearErrors();
+  const { doc, history, error } = await readRun(file, CHART_HISTORY);
+  if (error) return form.showGeneralError(error);
+  pause();
+  const ok = await enqueue(() => startRun(doc, history, `Import ${file.name}`));
+  if (ok) {
+    state.presetName = "";
+    $("preset").value = "";
+    formFromConfig(state.run.config);
+    writeHash();
+    form.showMessage(`Imported ${file.name}: step ${state.run.step}.`, "info");
+  }
+}
+
+// ---------------------------------------------------------------- drawing (one requestAnimationFrame per change)
+
+let drawPending = false;
+function draw() {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    const t0 = performance.now();
+    drawAll(state, network);
+    state.drawMs.push(performance.now() - t0);
+    if (state.drawMs.length > 50) state.drawMs.shift();
+  });
+}
+
+// ---------------------------------------------------------------- theme and keys
+
+function applyTheme(theme) {
+  if (!THEMES.includes(theme)) return;
+  if (theme !== "projector") state.lastTheme = theme;
+  state.theme = theme;
+  showTheme(theme);
+  network.key = "";
+  writeHash();
+  draw();
+  graphSoon();
+}
+
+const KEYS = {
+  ArrowRight: singleStep,
+  r: reset,
+  p: () => applyTheme(projectorToggled(state.theme, state.lastTheme)),
+  t: () => applyTheme(nextTheme(state.theme)),
+  "?": () => $("help").showModal(),
+};
+
+function onKey(e) {
+  const key = pageKey(e);
+  if (key === null) return;
+  if (key === " ") {
+    if (e.target instanceof HTMLElement && e.target.closest("button, a, input[type=checkbox]")) return; // Space presses it
+    e.preventDefault();
+    togglePlay();
+    return;
+  }
+  runShortcut(e, key, KEYS);
+}
+
+// ---------------------------------------------------------------- wiring
+
+/** The hash's theme, speed and "Stop at" into the state; its config (or null). */
+function takeHash() {
+  const view = readHash(location.hash);
+  if (view.theme) state.theme = view.theme;
+  if (view.speed !== null) state.speed = view.speed;
+  if (view.until !== undefined) state.until = view.until;
+  if (view.config) state.presetName = view.presetName;
+  return view.config;
+}
+
+async function loadPresets() {
+  try {
+    const res = await fetch("/api/train/presets");
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = await res.json();
+    state.presets = body.presets;
+    if (Number.isInteger(body.max_history) && body.max_history >= 0) exportHistory = body.max_history;
+  } catch (e) {
+    form.showGeneralError(`Could not load the presets (${e.message})`);
+  }
+  for (const p of state.presets) {
+    const o = document.createElement("option");
+    o.value = p.name;
+    o.textContent = p.title;
+    o.title = p.description;
+    $("preset").append(o);
+  }
+}
+
+/** A config from the hash with the micrograd demo's values where it says nothing (for the form only). */
+function mergeDefaults(c) {
+  const d = (state.presets.find((p) => p.name === DEFAULT_PRESET) || { state: { config: null } }).state.config;
+  if (!d) return { dataset: {}, optimizer: {}, layers: [], ...c };
+  return { ...d, ...c, dataset: { ...d.dataset, ...c.dataset }, optimizer: { ...d.optimizer, ...c.optimizer } };
+}
+
+async function init() {
+  document.addEventListener("keydown", onKey);
+  on("play", "click", togglePlay);
+  on("step", "click", singleStep);
+  on("reset", "click", reset);
+  on("speed", "change", () => {
+    state.speed = $("speed").value === "auto" ? "auto" : Number($("speed").value) || 1;
+    writeHash();
+    if (!state.playing) return;
+    state.updates = []; // the updates/s readout measures the new pace only
+    streamFromHere(); // the new pace from the current step on
+  });
+  on("until", "change", () => {
+    const v = Number($("until").value);
+    state.until = Number.isInteger(v) && v > 0 ? v : null;
+    writeHash();
+    draw();
+    if (state.playing) streamFromHere(); // a stream that ends there
+  });
+  on("theme", "change", () => applyTheme($("theme").value));
+  on("toggle-projector", "click", () => applyTheme(projectorToggled(state.theme, state.lastTheme)));
+  on("export", "click", () => state.run && exportRun(state.run, state.history, exportHistory));
+  on("import", "click", () => $("import-file").click());
+  on("import-file", "change", () => {
+    const input = $("import-file");
+    const f = input.files[0];
+    input.value = "";
+    if (f) importFile(f);
+  });
+  on("help-open", "click", () => $("help").showModal());
+  on("preset", "change", () => {
+    if (!$("preset").value) return;
+    loadPreset($("preset").value);
+    $("play").focus(); // so Space plays the preset at once
+  });
+  for (const id of form.FIELD_IDS) on(id, "change", () => onSettingChange(id));
+  on("settings", "submit", (e) => e.preventDefault());
+  on("sample", "change", () => {
+    state.sample = Number($("sample").value) || 0;
+    graphSoon();
+  });
+  on("sample-fit", "click", () => {
+    state.graphFit = !state.graphFit;
+    $("sample-fit").setAttribute("aria-pressed", String(state.graphFit));
+    $("sample-graph").classList.toggle("fit", state.graphFit);
+  });
+  window.addEventListener("resize", draw);
+  window.addEventListener("hashchange", () => {
+    if (location.hash === currentHash()) return;
+    const c = takeHash();
+    applyTheme(state.theme);
+    if (c) {
+      pause();
+      enqueue(() => startRun({ config: c }).then((ok) => ok && formFromConfig(state.run.config)));
+    }
+  });
+
+  const fromHash = takeHash();
+  if (!location.hash) state.theme = preferredTheme();
+  applyTheme(state.theme);
+  $("speed").value = String(state.speed);
+  $("until").value = state.until || "";
+  await loadPresets();
+  if (fromHash) {
+    const name = state.presetName;
+    $("preset").value = state.presets.some((p) => p.name === name) ? name : "";
+    // Fill the form from what the API makes of the hash (defaults filled in), else show the raw values.
+    const ok = await enqueue(() => startRun({ config: fromHash }, [], "Link"));
+    if (ok) formFromConfig(state.run.config);
+    else formFromConfig(mergeDefaults(fromHash));
+  } else {
+    await loadPreset(DEFAULT_PRESET);
+  }
+  drawAll(state, network); // at once, not on the next frame: "ready" means the numbers are on screen
+  document.body.dataset.ready = "true";
+}
+
+// for the browser tests and the curious: read-only views of the run
+window.chainruleTrain = {
+  get step() {
+    return state.run ? state.run.step : null;
+  },
+  get history() {
+    return state.history.slice();
+  },
+  get drawMs() {
+    return state.drawMs.slice();
+  },
+  get playing() {
+    return state.playing;
+  },
+  get run() {
+    return state.run ? structuredClone(state.run) : null;
+  },
+  /** The sample graph's program, as the server wrote it: {source, values, nodes}. */
+  get sampleProgram() {
+    return state.sampleProgram ? structuredClone(state.sampleProgram) : null;
+  },
+};
+
+init();

@@ -1,0 +1,41 @@
+/* The training page's picture of the run: the numbers (step, loss, accuracy, lr, rate) and the
+   canvases (boundary or predictions, chart, network), drawn from the controller's state. */
+
+import { canvasColours } from "./canvas.js";
+import { drawChart } from "./chart.js";
+import { $ } from "./dom.js";
+import { formatPercent, formatStat as fmt } from "./format.js";
+import { drawBoundary } from "./heatmap.js";
+import { drawNetwork } from "./train-network.js";
+import { drawPredictions } from "./train-predictions.js";
+
+/** The number of inputs of the run's data (the lecture's samples have 3, the 2-D datasets 2). */
+export const nin = (run) => (run.config.dataset.name === "lecture" ? 3 : 2);
+
+/** Draw everything from `state` (the controller's); `network`: drawNetwork's cache. */
+export function drawAll(state, network) {
+  const run = state.run;
+  const p = state.predictions;
+  // before the first step, the whole dataset's loss and accuracy under the weights (the server's)
+  const last = state.history.length ? state.history[state.history.length - 1] : p && p.score.length ? p : null;
+  $("stat-step").textContent = run ? String(run.step) : "–";
+  $("stat-loss").textContent = last ? fmt(last.loss) : "–";
+  $("stat-acc").textContent = last ? formatPercent(last.accuracy) : "–";
+  $("stat-lr").textContent = run ? fmt(state.lr) : "–";
+  const u = state.updates;
+  const span = u.length > 2 && state.playing ? (u[u.length - 1][0] - u[0][0]) / 1000 : 0;
+  $("stat-rate").textContent = span
+    ? `${((u.length - 1) / span).toFixed(0)} updates/s · ${((u[u.length - 1][1] - u[0][1]) / span).toFixed(0)} steps/s`
+    : "";
+  $("play").disabled = !state.valid;
+  $("step").disabled = !state.valid;
+  if (!run) return;
+  const twoD = nin(run) === 2;
+  $("boundary-panel").hidden = !twoD;
+  $("predictions-panel").hidden = twoD;
+  const colours = canvasColours(state.theme === "projector"); // read once a frame, not once a colour
+  if (twoD) drawBoundary($("boundary"), state.boundary, p, colours);
+  else drawPredictions($("predictions-chart"), $("predictions").querySelector("tbody"), p, colours);
+  drawChart($("chart"), state.history, state.until, colours, $("chart-scale"));
+  drawNetwork($("network"), run.weights, nin(run), colours, network);
+}
