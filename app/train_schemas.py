@@ -181,7 +181,7 @@ class StepResponse(BaseModel):
     predictions: Predictions | None = None
     lr: float | None = Field(default=None, description="The learning rate the next step will use.")
     sample_nodes: int | None = Field(
-        default=None, description="How many values one sample's graph has (POST /api/train/graph, with its loss)."
+        default=None, description="How many values one sample's graph has (POST /api/train/graph)."
     )
 
 
