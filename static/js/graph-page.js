@@ -11,7 +11,7 @@ import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
 import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
 import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
 import { PRESETS } from "./graph-presets.js";
-import { narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
+import { createPlayer, narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
 import { pageKey, runShortcut } from "./keys.js";
 import { createPanZoom } from "./panzoom.js";
@@ -19,7 +19,6 @@ import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "
 
 const TYPE_DELAY_MS = 300; // debounce while typing
 const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
-const PLAY_INTERVAL_MS = 1400;
 const HASH_DELAY_MS = 250;
 const MIN_TEXT_PX = { light: 9, dark: 9, projector: 24 }; // smallest type a fitted graph may have
 
@@ -41,7 +40,6 @@ let literalsOf = ""; // the source those places belong to
 let graphKey = ""; // structure of the drawn graph: unchanged structure keeps the view
 let requestSeq = 0;
 let inflight = null;
-let playTimer = 0;
 let lastTheme = "light"; // the theme P returns to
 const leafRows = new Map(); // label -> the values panel's controls
 let inspectorLeaf = null; // the inspector's own controls for an input leaf
@@ -178,25 +176,13 @@ function setStep(k) {
 const stepNext = () => graph && setStep(state.step === null ? 1 : state.step + 1);
 const stepBack = () => graph && state.step !== null && setStep(state.step - 1);
 
-function togglePlay() {
-  if (playTimer) return stopPlay();
-  if (!graph) return;
-  if (state.step === null || state.step >= graph.order.length) setStep(0);
-  playTimer = setInterval(() => {
-    if (!graph || state.step === null || state.step >= graph.order.length) return stopPlay();
-    stepNext();
-  }, PLAY_INTERVAL_MS);
-  $("play").setAttribute("aria-pressed", "true");
-  $("play").textContent = "❚❚ Pause";
-  stepNext();
-}
-
-function stopPlay() {
-  clearInterval(playTimer);
-  playTimer = 0;
-  $("play").setAttribute("aria-pressed", "false");
-  $("play").textContent = "▶ Play";
-}
+const player = createPlayer($("play"), {
+  next: stepNext,
+  atEnd: () => !graph || state.step === null || state.step >= graph.order.length,
+  restart: () => setStep(0),
+});
+const togglePlay = () => graph && player.toggle();
+const stopPlay = () => player.stop();
 
 function selectNode(id, focusInspector) {
   state.selected = id;

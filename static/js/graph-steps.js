@@ -101,3 +101,29 @@ export function narrate(box, graph, step, current) {
   if (terms.length > 1) parts.push(h("span", { class: "muted", text: `  ·  ${terms.length} paths add up (grad +=)` }));
   box.append(...parts);
 }
+
+const PLAY_INTERVAL_MS = 1400;
+
+/**
+ * The Play button's player: toggle() starts stepping every PLAY_INTERVAL_MS (first calling
+ * restart() when `atEnd()`), or stops; stop() stops. `next()` takes one step; the player stops
+ * when `atEnd()` says the last step is shown.
+ */
+export function createPlayer(button, { next, atEnd, restart }) {
+  let timer = 0;
+  function stop() {
+    clearInterval(timer);
+    timer = 0;
+    button.setAttribute("aria-pressed", "false");
+    button.textContent = "▶ Play";
+  }
+  function toggle() {
+    if (timer) return stop();
+    if (atEnd()) restart();
+    timer = setInterval(() => (atEnd() ? stop() : next()), PLAY_INTERVAL_MS);
+    button.setAttribute("aria-pressed", "true");
+    button.textContent = "❚❚ Pause";
+    next();
+  }
+  return { toggle, stop };
+}
