@@ -1,8 +1,9 @@
 """Request and response models of the training API (documented in docs/api.md).
 
-Field-level checks (types, ranges, named limits from ``Settings``) live here; checks that
-relate fields to each other (weights against layer sizes, batch size against the dataset)
-live in ``engine.train`` and come back as 422 errors with the same ``loc`` shape.
+Field-level checks (types, ranges, named limits from ``Settings``) live here, in the JSON
+schema; everything else about a request (weights against layer sizes, batch size against the
+dataset, the parameter, weight and work limits) is checked in one place, the engine's
+``engine.train.request.open_run``, and comes back as a 422 with the same ``loc`` shape.
 """
 
 from __future__ import annotations

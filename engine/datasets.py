@@ -8,7 +8,7 @@ scikit-learn's ``make_moons(n_samples, noise=noise, random_state=seed)`` draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -100,6 +100,12 @@ def blobs(n_samples: int = 100, noise: float = 0.1, seed: int = 0) -> Data:
     X = centres + rng.normal(scale=noise, size=(n_samples, 2))
     order = rng.permutation(n_samples)
     return X[order], y[order]
+
+
+def custom(points: Sequence[Sequence[float]]) -> Data:
+    """The class's own points, each ``(x, y, label)`` with label 1 or -1 (``config.dataset.points``)."""
+    table = np.array(points, dtype=float).reshape(-1, 3)
+    return table[:, :2].copy(), table[:, 2].copy()
 
 
 DATASETS: dict[str, Callable[..., Data]] = {
