@@ -117,8 +117,9 @@ DATASETS: dict[str, Callable[..., Data]] = {
     "blobs": blobs,
 }
 
-# how many numbers each sample has
-INPUTS = {name: 3 if name == "lecture" else 2 for name in DATASETS}
+# how many numbers each sample has; "custom" is the class's own points (``custom``, from
+# ``config.dataset.points``), the one dataset that is given rather than generated
+INPUTS = {**{name: 3 if name == "lecture" else 2 for name in DATASETS}, "custom": 2}
 
 
 def make_dataset(name: str, n_samples: int = 100, noise: float = 0.1, seed: int = 0) -> Data:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from engine.train import (
     PRESETS,
+    SCHEDULE_TEXT,
     Limits,
     Run,
     TrainError,
@@ -127,6 +128,7 @@ def _presets() -> PresetsResponse:
             for name, p in PRESETS.items()
         ],
         max_history=get_settings().train_max_history,
+        schedules=SCHEDULE_TEXT,
     )
 
 

@@ -110,6 +110,35 @@ PRESETS: dict[str, Preset] = {
             "optimizer": {"lr": 0.5, "schedule": "constant"},
         },
     ),
+    "vanishing-gradients": Preset(
+        "Vanishing gradients",
+        "Moons through five sigmoid layers of 4 neurons, squared error, SGD lr 0.5. Each sigmoid passes on "
+        "at most a quarter of the gradient, so at step 1 the first layer's gradient norm is about 2,000x "
+        "below the last layer's. Look at the gradient-norm chart: the input-side layers sit far below the "
+        "output side, and the loss stalls near 1 while the boundary hardly moves.",
+        300,
+        {
+            "layers": [4, 4, 4, 4, 4, 1],
+            "activation": "sigmoid",
+            "loss": "mse",
+            "l2": 0.0,
+            "optimizer": {"lr": 0.5, "schedule": "constant"},
+        },
+    ),
+    "exploding-gradients": Preset(
+        "Exploding gradients",
+        "Moons through five ReLU layers of 16 neurons, squared error, SGD lr 0.02. micrograd's uniform(-1, 1) "
+        "weights make each layer's output larger than its input, so the score starts far off and every "
+        "layer's gradient norm is 40-70 at step 1. Look at the gradient-norm chart: each update overshoots, "
+        "the next norms are 10x larger, and within three steps a weight leaves the range and the run stops.",
+        20,
+        {
+            "layers": [16, 16, 16, 16, 16, 1],
+            "loss": "mse",
+            "l2": 0.0,
+            "optimizer": {"lr": 0.02, "schedule": "constant"},
+        },
+    ),
 }
 
 

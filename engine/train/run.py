@@ -59,12 +59,17 @@ def model_replay(nin: int, layers: tuple[int, ...], activation: str, loss: str) 
 
 
 def learning_rate(opt: dict[str, Any], k: int) -> float:
-    """Step k's learning rate; "linear" is the notebook's ``1.0 - 0.9*k/100`` for lr 1, lr_end 0.1."""
+    """Step k's learning rate; "linear" is the notebook's ``1.0 - 0.9*k/100`` for lr 1, lr_end 0.1.
+
+    It is never above ``lr``, the rate the person set: when they lower lr below lr_end mid-run,
+    "linear" does not climb towards lr_end but stays at lr (``SCHEDULE_TEXT`` says so).
+    """
     lr = float(opt["lr"])
     if opt["schedule"] == "constant":
         return lr
     decay = max(int(opt["decay_steps"]), 1)
-    return lr - (lr - float(opt["lr_end"])) * min(k, decay) / decay
+    end = min(float(opt["lr_end"]), lr)
+    return lr - (lr - end) * min(k, decay) / decay
 
 
 class Run:
@@ -95,6 +100,9 @@ class Run:
             self.m = from_weights(opt_state.get("m"), nin, layers, ("optimizer_state", "m"))
             self.v = from_weights(opt_state.get("v"), nin, layers, ("optimizer_state", "v"))
         self.history: list[dict[str, Any]] = list(state.get("history") or [])
+        sizes = [nin, *layers]
+        ends = np.cumsum([(sizes[i] + 1) * sizes[i + 1] for i in range(len(layers))]).tolist()
+        self.layer_slices = list(zip([0, *ends[:-1]], ends, strict=True))  # each layer's parameters
         self.stopped = state.get("stopped")
 
     def batch(self, k: int) -> np.ndarray | None:
@@ -125,9 +133,14 @@ class Run:
         l2 = float(self.config["l2"])
         return self.replay.backward(vals, seed) + (l2 * self.params + l2 * self.params)
 
-    def update(self, grads: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    def grad_norms(self, grads: np.ndarray) -> list[float]:
+        """The L2 norm of each layer's weight-and-bias gradient, input side first."""
+        return [math.hypot(*grads[a:b].tolist()) for a, b in self.layer_slices]
+
+    def update(
+        self, grads: np.ndarray, k: int, lr: float
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         opt = self.config["optimizer"]
-        lr = learning_rate(opt, k)
         if opt["name"] == "sgd":
             return self.params - lr * grads, None, None
         b1, b2, eps = float(opt["beta1"]), float(opt["beta2"]), float(opt["eps"])
@@ -154,10 +167,12 @@ class Run:
                 grads = self.gradient(vals, seed)
                 if self.config["forget_zero_grad"] and self.grads is not None:
                     grads = self.grads + grads  # never zeroed: this step's grads add to the old ones
-                if not np.isfinite(grads).all():
+                norms = self.grad_norms(grads)
+                if not np.isfinite(grads).all() or not math.isfinite(sum(norms)):
                     self.stopped = {"step": k, "reason": "a gradient is not a finite number"}
                     break
-                params, m, v = self.update(grads, k)
+                lr = learning_rate(self.config["optimizer"], k)
+                params, m, v = self.update(grads, k, lr)
                 if not np.isfinite(params).all() or np.abs(params).max() > max_abs_weight:
                     self.stopped = {"step": k, "reason": f"a weight left the range ±{max_abs_weight:g}"}
                     break
@@ -166,7 +181,7 @@ class Run:
                     break
                 self.params, self.grads, self.m, self.v = params, grads, m, v
                 self.step += 1
-                metrics.append({"step": k, "loss": loss, "accuracy": accuracy})
+                metrics.append({"step": k, "loss": loss, "accuracy": accuracy, "lr": lr, "grad_norms": norms})
         self.history.extend(metrics)
         return metrics
 
@@ -208,7 +223,9 @@ def normalise(state: dict[str, Any]) -> dict[str, Any]:
 def step(
     state: dict[str, Any], n: int = 1, *, max_abs_weight: float = 1e6, max_history: int = 1000
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """n training steps from ``state``: the new state and one ``{"step", "loss", "accuracy"}`` per step.
+    """n training steps from ``state``: the new state and one metric per step:
+    ``{"step", "loss", "accuracy", "lr", "grad_norms"}`` (the lr the step used, and the L2 norm
+    of each layer's gradient, input side first).
 
     Each metric is measured on its step's forward pass, before the update (as the notebook
     prints them). If a step would make the loss, a grad or a weight non-finite, or a weight

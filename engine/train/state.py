@@ -22,10 +22,16 @@ LOSSES = ("svm", "mse", "bce")
 REDUCTIONS = ("mean", "sum")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "linear")
+# what each schedule does, in the words the page shows next to the field
+SCHEDULE_TEXT = {
+    "constant": "The learning rate stays at lr on every step.",
+    "linear": "The learning rate falls in a straight line from lr at step 0 to lr_end at step decay_steps, "
+    "then stays there. It never rises: an lr_end above lr counts as lr.",
+}
 
 # The defaults are micrograd's demo.ipynb.
 DEFAULT_CONFIG: dict[str, Any] = {
-    "dataset": {"name": "moons", "n_samples": 100, "noise": 0.1, "seed": 1337},
+    "dataset": {"name": "moons", "n_samples": 100, "noise": 0.1, "seed": 1337, "points": None},
     "layers": [16, 16, 1],
     "activation": "relu",
     "loss": "svm",

@@ -9,16 +9,28 @@ import numpy as np
 from .run import Run
 from .state import TrainError, to_weights
 
+# the boundary's view: the data's box widened on each side by this fraction of its larger side...
+MARGIN = 0.1
+# ...and at least this much (a single point, or points on one line, still get a view around them)
+MIN_MARGIN = 0.5
 
-def boundary(state: dict[str, Any] | Run, size: int = 50, pad: float = 1.0) -> dict[str, Any]:
-    """The model's score (to 4 decimals) over a size x size grid covering the data padded by ``pad``."""
+
+def view(X: np.ndarray) -> tuple[float, float, float, float]:
+    """``(x_min, x_max, y_min, y_max)``: the data's box with a margin, the plane the boundary covers."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    margin = max(MARGIN * float((high - low).max()), MIN_MARGIN)
+    return float(low[0] - margin), float(high[0] + margin), float(low[1] - margin), float(high[1] + margin)
+
+
+def boundary(state: dict[str, Any] | Run, size: int = 50) -> dict[str, Any]:
+    """The model's score (to 4 decimals) over a size x size grid covering the data's ``view``."""
     run = state if isinstance(state, Run) else Run(state)
     if run.nin != 2:
         raise TrainError(
             ("grid",),
             f"the decision boundary needs 2 inputs; {run.config['dataset']['name']!r} has {run.nin}",
         )
-    (x_min, y_min), (x_max, y_max) = run.X.min(axis=0) - pad, run.X.max(axis=0) + pad
+    x_min, x_max, y_min, y_max = view(run.X)
     xs, ys = np.linspace(x_min, x_max, size), np.linspace(y_min, y_max, size)
     gx, gy = np.meshgrid(xs, ys)
     with np.errstate(all="ignore"):
@@ -27,10 +39,10 @@ def boundary(state: dict[str, Any] | Run, size: int = 50, pad: float = 1.0) -> d
         scores = _json_scores(np.round(scores, 4))
     return {
         "size": size,
-        "x_min": float(x_min),
-        "x_max": float(x_max),
-        "y_min": float(y_min),
-        "y_max": float(y_max),
+        "x_min": x_min,
+        "x_max": x_max,
+        "y_min": y_min,
+        "y_max": y_max,
         "scores": scores.tolist(),
     }
 
