@@ -11,14 +11,14 @@ from .state import TrainError, to_weights
 
 # the boundary's view: the data's box widened on each side by this fraction of its larger side...
 MARGIN = 0.1
-# ...and at least this much (a single point, or points on one line, still get a view around them)
-MIN_MARGIN = 0.5
+# ...or by this much when the box has no size (one point, or every point in the same place)
+POINT_MARGIN = 1.0
 
 
 def view(X: np.ndarray) -> tuple[float, float, float, float]:
     """``(x_min, x_max, y_min, y_max)``: the data's box with a margin, the plane the boundary covers."""
     low, high = X.min(axis=0), X.max(axis=0)
-    margin = max(MARGIN * float((high - low).max()), MIN_MARGIN)
+    margin = MARGIN * float((high - low).max()) or POINT_MARGIN
     return float(low[0] - margin), float(high[0] + margin), float(low[1] - margin), float(high[1] + margin)
 
 
