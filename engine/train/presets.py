@@ -128,9 +128,10 @@ PRESETS: dict[str, Preset] = {
     "exploding-gradients": Preset(
         "Exploding gradients",
         "Moons through five ReLU layers of 16 neurons, squared error, SGD lr 0.02. micrograd's "
-        "uniform(-1, 1) weights make each layer's output larger than its input, so the score starts "
-        "far off and every layer's gradient norm is 40-70 at step 1. Look at the gradient-norm chart: each update overshoots, "
-        "the next norms are 10x larger, and within three steps a weight leaves the range and the run stops.",
+        "uniform(-1, 1) weights make each layer's output larger than its input, so the score "
+        "starts far off and every layer's gradient norm is 40-70 at step 1. Look at the "
+        "gradient-norm chart: each update overshoots, the next norms are 10x larger, and within "
+        "three steps a weight leaves the range and the run stops.",
         20,
         {
             "layers": [16, 16, 16, 16, 16, 1],
