@@ -74,6 +74,8 @@ class DatasetConfig(Model):
     seed: Count = Field(default=DATA["seed"], ge=0, le=MAX_SEED)
     points: list[Point] | None = Field(
         default=None,
+        # only "custom" has points: the other datasets' states stay as they were
+        exclude_if=lambda points: points is None,
         min_length=1,
         max_length=LIMITS.train_max_points,
         description="The points of dataset 'custom', each [x, y, label] with label 1 or -1 and "

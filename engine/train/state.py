@@ -31,7 +31,7 @@ SCHEDULE_TEXT = {
 
 # The defaults are micrograd's demo.ipynb.
 DEFAULT_CONFIG: dict[str, Any] = {
-    "dataset": {"name": "moons", "n_samples": 100, "noise": 0.1, "seed": 1337, "points": None},
+    "dataset": {"name": "moons", "n_samples": 100, "noise": 0.1, "seed": 1337},
     "layers": [16, 16, 1],
     "activation": "relu",
     "loss": "svm",

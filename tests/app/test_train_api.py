@@ -89,13 +89,7 @@ def test_init_builds_a_run_for_a_config(client):
     assert response.status_code == 200
     state = response.json()["state"]
     assert [len(layer["neurons"]) for layer in state["weights"]["layers"]] == [4, 1]
-    assert state["config"]["dataset"] == {
-        "name": "xor",
-        "n_samples": 100,
-        "noise": 0.1,
-        "seed": 1337,
-        "points": None,
-    }
+    assert state["config"]["dataset"] == {"name": "xor", "n_samples": 100, "noise": 0.1, "seed": 1337}
 
 
 def test_negative_zero_noise_trains_like_zero_noise(client):
