@@ -78,6 +78,10 @@ class Settings:
     # redo) may ask for: steps x samples per step x parameters; the demo's 100 steps are 3.4e6,
     # about 0.2 s of CPU
     train_max_work: int = 50_000_000
+    # points the "custom" dataset (the class's own, config.dataset.points) may have
+    train_max_points: int = 1000
+    # each custom point's coordinates lie within ±this (the boundary's view fits the points)
+    train_max_coordinate: float = 100.0
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -1,19 +1,30 @@
 """Request and response models of the training API (documented in docs/api.md).
 
-Field-level checks (types, ranges, named limits from ``Settings``) live here; checks that
-relate fields to each other (weights against layer sizes, batch size against the dataset)
-live in ``engine.train`` and come back as 422 errors with the same ``loc`` shape.
+Field-level checks (types, ranges, named limits from ``Settings``) live here, in the JSON
+schema; everything else about a request (weights against layer sizes, batch size against the
+dataset, the parameter, weight and work limits) is checked in one place, the engine's
+``engine.train.request.open_run``, and comes back as a 422 with the same ``loc`` shape.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, Strict, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    Strict,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
-from engine.datasets import DATASETS
+from engine.datasets import INPUTS
 from engine.nn import ACTIVATIONS
-from engine.train import DEFAULT_CONFIG, LOSSES, OPTIMIZERS, REDUCTIONS, SCHEDULES
+from engine.train import DEFAULT_CONFIG, LOSSES, OPTIMIZERS, REDUCTIONS, SCHEDULE_TEXT, SCHEDULES
 
 from .settings import get_settings
 
@@ -25,7 +36,7 @@ DATA = DEFAULT_CONFIG["dataset"]
 Number = Annotated[FiniteFloat, Strict()]
 Count = Annotated[int, Strict()]
 # the engine's lists of names, as types
-DatasetName = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
+DatasetName = Literal[tuple(INPUTS)]  # type: ignore[valid-type]
 Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 Loss = Literal[LOSSES]  # type: ignore[valid-type]
 Reduction = Literal[REDUCTIONS]  # type: ignore[valid-type]
@@ -33,6 +44,18 @@ OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
 Schedule = Literal[SCHEDULES]  # type: ignore[valid-type]
 MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds below 2**32
 MAX_STEP = 10**9  # a state's step count; a request may not step past it
+# one of the class's own points: [x, y, label], each coordinate finite and within the bound
+Coordinate = Annotated[Number, Field(ge=-LIMITS.train_max_coordinate, le=LIMITS.train_max_coordinate)]
+Label = Annotated[
+    Count, AfterValidator(lambda v: _label(v)), WithJsonSchema({"type": "integer", "enum": [1, -1]})
+]
+Point = tuple[Coordinate, Coordinate, Label]
+
+
+def _label(value: int) -> int:
+    if value not in (1, -1):
+        raise ValueError(f"a point's label is 1 or -1, got {value}")
+    return value
 
 
 class Model(BaseModel):
@@ -49,6 +72,15 @@ class DatasetConfig(Model):
         default=DATA["noise"], ge=0, le=LIMITS.train_max_noise, description="Std of the gaussian noise."
     )
     seed: Count = Field(default=DATA["seed"], ge=0, le=MAX_SEED)
+    points: list[Point] | None = Field(
+        default=None,
+        # only "custom" has points: the other datasets' states stay as they were
+        exclude_if=lambda points: points is None,
+        min_length=1,
+        max_length=LIMITS.train_max_points,
+        description="The points of dataset 'custom', each [x, y, label] with label 1 or -1 and "
+        f"|x|, |y| <= {LIMITS.train_max_coordinate:g} (train_max_coordinate). Other datasets ignore it.",
+    )
 
 
 class OptimizerConfig(Model):
@@ -57,7 +89,8 @@ class OptimizerConfig(Model):
         default=OPT["lr"], gt=0, le=LIMITS.train_max_lr, description="Learning rate at step 0."
     )
     schedule: Schedule = Field(
-        default=OPT["schedule"], description="linear: lr - (lr - lr_end) * min(k, decay_steps) / decay_steps."
+        default=OPT["schedule"],
+        description=" ".join(f"{name}: {text}" for name, text in SCHEDULE_TEXT.items()),
     )
     lr_end: Number = Field(default=OPT["lr_end"], ge=0, le=LIMITS.train_max_lr)
     decay_steps: Count = Field(default=OPT["decay_steps"], ge=1, le=10**9)
@@ -110,7 +143,13 @@ class Metric(Model):
     step: Count = Field(ge=0, description="The step's index k (0 for the first step).")
     loss: Number = Field(description="Total loss (data + L2) on the step's batch, before its update.")
     accuracy: Number = Field(ge=0, le=1, description="Fraction of the batch on the right side of 0.")
+    # optional so that runs exported before these fields still import
     lr: Number | None = Field(default=None, ge=0, description="The learning rate the step used.")
+    grad_norms: list[Number] | None = Field(
+        default=None,
+        max_length=LIMITS.train_max_layers,
+        description="The L2 norm of each layer's gradient (its weights and biases), input side first.",
+    )
 
 
 class Stopped(Model):
@@ -203,6 +242,9 @@ class PresetOut(BaseModel):
 
 class PresetsResponse(BaseModel):
     presets: list[PresetOut]
+    schedules: dict[str, str] = Field(
+        description="What each learning-rate schedule does, in words to show next to the field."
+    )
     max_history: int = Field(
         description="The most metric entries a state's history may hold (train_max_history): "
         "a client keeping more sends only the last ones."

@@ -8,7 +8,7 @@ scikit-learn's ``make_moons(n_samples, noise=noise, random_state=seed)`` draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -102,6 +102,12 @@ def blobs(n_samples: int = 100, noise: float = 0.1, seed: int = 0) -> Data:
     return X[order], y[order]
 
 
+def custom(points: Sequence[Sequence[float]]) -> Data:
+    """The class's own points, each ``(x, y, label)`` with label 1 or -1 (``config.dataset.points``)."""
+    table = np.array(points, dtype=float).reshape(-1, 3)
+    return table[:, :2].copy(), table[:, 2].copy()
+
+
 DATASETS: dict[str, Callable[..., Data]] = {
     "lecture": lecture,
     "moons": moons,
@@ -111,8 +117,9 @@ DATASETS: dict[str, Callable[..., Data]] = {
     "blobs": blobs,
 }
 
-# how many numbers each sample has
-INPUTS = {name: 3 if name == "lecture" else 2 for name in DATASETS}
+# how many numbers each sample has; "custom" is the class's own points (``custom``, from
+# ``config.dataset.points``), the one dataset that is given rather than generated
+INPUTS = {**{name: 3 if name == "lecture" else 2 for name in DATASETS}, "custom": 2}
 
 
 def make_dataset(name: str, n_samples: int = 100, noise: float = 0.1, seed: int = 0) -> Data:

@@ -11,24 +11,25 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import ValidationError
 
-from engine.datasets import INPUTS
 from engine.train import (
     PRESETS,
+    SCHEDULE_TEXT,
+    Limits,
     Run,
     TrainError,
     boundary,
+    check_work,
+    graph_nodes,
     learning_rate,
-    parameter_count,
+    open_run,
     predictions,
     preset_state,
     sample_program,
-    weight_loc,
 )
 
 from ..settings import get_settings
@@ -72,45 +73,38 @@ def _invalid(loc: tuple[Any, ...], message: str) -> RequestValidationError:
     return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message}])
 
 
-def _run(state: TrainState, loc: tuple[Any, ...] = ("body", "state")) -> Run:
-    """The state unpacked for stepping, or a 422 naming the field that does not fit."""
-    config = state.config
-    count = parameter_count(INPUTS[config.dataset.name], config.layers)
-    limit = get_settings().train_max_parameters
-    if count > limit:
-        raise _invalid(
-            (*loc, "config", "layers"), f"the model would have {count} parameters; the limit is {limit}"
-        )
+def _limits() -> Limits:
+    settings = get_settings()
+    return Limits(
+        max_parameters=settings.train_max_parameters,
+        max_abs_weight=settings.train_max_abs_weight,
+        max_work=settings.train_max_work,
+        max_graph_nodes=settings.max_render_nodes,
+    )
+
+
+def _run(
+    state: TrainState,
+    at: tuple[Any, ...] = ("body",),
+    state_at: tuple[Any, ...] | None = None,
+    **request: Any,
+) -> Run:
+    """``open_run`` on the request (engine/train/request.py checks it all), or a 422 naming the field:
+    a request field under ``at``, a state field under ``state_at`` (default: ``at`` + "state")."""
     try:
-        run = Run(state.model_dump())
+        return open_run(state.model_dump(), _limits(), **request)
     except TrainError as error:
-        raise _invalid((*loc, *error.loc), error.message) from None
-    biggest = int(np.argmax(np.abs(run.params)))
-    limit_weight = get_settings().train_max_abs_weight
-    if abs(run.params[biggest]) > limit_weight:
-        where = weight_loc(run.nin, run.layers, biggest)
-        raise _invalid(
-            (*loc, *where), f"weights must lie within ±{limit_weight:g}, got {run.params[biggest]:g}"
+        raise _from_train_error(error, at, state_at) from None
+
+
+def _from_train_error(
+    error: TrainError, at: tuple[Any, ...], state_at: tuple[Any, ...] | None = None
+) -> RequestValidationError:
+    if error.loc[:1] == ("state",):
+        return _invalid(
+            (*(state_at if state_at is not None else (*at, "state")), *error.loc[1:]), error.message
         )
-    return run
-
-
-def _check_grid(run: Run, grid: int | None, loc: tuple[Any, ...]) -> None:
-    if grid is not None and run.nin != 2:
-        name = run.config["dataset"]["name"]
-        raise _invalid(loc, f"the decision boundary needs a dataset with 2 inputs; {name!r} has {run.nin}")
-
-
-def _check_work(
-    run: Run, steps: int, loc: tuple[Any, ...], advice: str = "take fewer steps per request"
-) -> None:
-    batch = run.config["batch_size"] or len(run.X)
-    work, limit = steps * min(batch, len(run.X)) * len(run.params), get_settings().train_max_work
-    if work > limit:
-        message = (
-            f"{steps} steps x {batch} samples x {len(run.params)} parameters is over the limit of {limit}"
-        )
-        raise _invalid(loc, f"{message}; {advice}")
+    return _invalid((*at, *error.loc), error.message)
 
 
 def _answer(
@@ -137,6 +131,7 @@ def _presets() -> PresetsResponse:
             for name, p in PRESETS.items()
         ],
         max_history=get_settings().train_max_history,
+        schedules=SCHEDULE_TEXT,
     )
 
 
@@ -149,7 +144,7 @@ def get_presets() -> PresetsResponse:
 @router.post("/init", response_model=InitResponse, responses=ERRORS)
 def post_init(request: InitRequest) -> dict[str, Any]:
     """A run at step 0 for a config: micrograd's initial weights under ``config.seed``."""
-    run = _run(TrainState(config=request.config), loc=("body",))
+    run = _run(TrainState(config=request.config), state_at=("body",))
     return {"state": run.to_state(get_settings().train_max_history)}
 
 
@@ -160,9 +155,7 @@ def post_step(request: StepRequest) -> dict[str, Any]:
     boundary and every sample's score under the new weights."""
     try:
         with _training_slots():
-            run = _run(request.state)
-            _check_grid(run, request.grid, ("body", "grid"))
-            _check_work(run, request.steps, ("body", "steps"))
+            run = _run(request.state, steps=request.steps, grid=request.grid)
             metrics = run.train(request.steps, get_settings().train_max_abs_weight)
             return _answer(run, metrics, request.grid, request.predictions)
     except Busy:
@@ -173,17 +166,9 @@ def post_step(request: StepRequest) -> dict[str, Any]:
 def post_sample_graph(request: SampleGraphRequest) -> dict[str, Any]:
     """One sample through the current weights as a program for the graph API: POST ``source``
     and ``values`` to /api/graph to draw it with every data and grad (small nets only)."""
-    run = _run(request.state)
-    nodes = run.replay.size if request.loss else len(run.replay.output_ops) + len(run.params) + run.nin
-    limit = get_settings().max_render_nodes
-    if nodes > limit:
-        message = f"one sample's graph has {nodes} values, more than the {limit} the graph API draws"
-        raise _invalid(("body", "state", "config", "layers"), f"{message}; use a smaller net")
-    try:
-        source, values = sample_program(run, request.sample, request.loss)
-    except TrainError as error:
-        raise _invalid(("body", *error.loc), error.message) from None
-    return {"source": source, "values": values, "nodes": nodes}
+    run = _run(request.state, sample=request.sample, loss=request.loss)
+    source, values = sample_program(run, request.sample, request.loss)
+    return {"source": source, "values": values, "nodes": graph_nodes(run, request.loss)}
 
 
 def _events(
@@ -217,9 +202,7 @@ def _events(
 
 def _stream_run(request: StreamRequest) -> tuple[StreamRequest, Run]:
     # a dependency, so that a bad state is a 422 before the stream starts
-    run = _run(request.state)
-    _check_grid(run, request.grid, ("body", "grid"))
-    _check_work(run, min(request.every, request.steps), ("body", "every"))
+    run = _run(request.state, steps=min(request.every, request.steps), steps_field="every", grid=request.grid)
     return request, run
 
 
@@ -273,12 +256,13 @@ def _get_stream_run(
         if not digits or len(last_event_id) > len(str(until)) or int(last_event_id) > until:
             raise _invalid(("header", "Last-Event-ID"), f"expected a step number from 0 to {until}")
         start = int(last_event_id)
-    run = _run(state, loc=("query",))
-    _check_grid(run, grid, ("query", "grid"))
-    _check_work(run, every, ("query", "every"))
+    run = _run(state, at=("query",), state_at=("query",), steps=every, steps_field="every", grid=grid)
     # a reconnection near the end redoes nearly all of it: refuse now what could not be resumed then
     advice = "a reconnection may redo them all; ask for fewer, or POST the stream, which resumes from a state"
-    _check_work(run, until, ("query", "until"), advice)
+    try:
+        check_work(run, until, _limits(), "until", advice)
+    except TrainError as error:
+        raise _from_train_error(error, ("query",)) from None
     # runs are deterministic: redo the steps the client already has, in a training slot like
     # any other training work (a crowd of reconnections must not outrun train_max_concurrent)
     try:

@@ -53,7 +53,14 @@ def test_step_returns_one_metric_per_step_measured_before_the_update(client, dem
     assert response.status_code == 200
     body = response.json()
     assert [m["step"] for m in body["metrics"]] == [0, 1, 2]
-    assert body["metrics"][0] == {"step": 0, "loss": 0.8958441028683222, "accuracy": 0.5, "lr": 1.0}
+    first = body["metrics"][0]
+    assert {k: first[k] for k in ("step", "loss", "accuracy", "lr")} == {
+        "step": 0,
+        "loss": 0.8958441028683222,
+        "accuracy": 0.5,
+        "lr": 1.0,
+    }
+    assert len(first["grad_norms"]) == 3  # one per layer
     assert body["metrics"][1]["accuracy"] == 0.81
     assert body["state"]["step"] == 3 and body["state"]["history"] == body["metrics"]
     assert body["stopped"] is None and body["boundary"] is None and body["predictions"] is None
