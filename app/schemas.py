@@ -97,3 +97,17 @@ class UnprocessableResponse(BaseModel):
     detail: list[FieldError] | ErrorDetail = Field(
         description="FastAPI's list of invalid fields, or a message (a graph too big to lay out)."
     )
+
+
+# live lessons (app/routes/live.py)
+
+
+class LiveCreated(BaseModel):
+    code: str = Field(description="What followers type or open: /follow/<code>. Capitals and digits.")
+    key: str = Field(description="The presenter's secret: `Authorization: Bearer <key>` on each PUT.")
+    follow: str = Field(description="The follow page's path, /follow/<code>.")
+
+
+class LiveLatest(BaseModel):
+    seq: int = Field(description="The view's number: 1 for the first one sent, 0 before any.")
+    view: dict[str, object] | None = Field(description="The latest view as the presenter sent it, or null.")
