@@ -254,5 +254,5 @@ async def follow_qr(
 def follow_page(request: Request, code: str) -> HTMLResponse:
     known = normal_code(code)
     if known is None:
-        raise HTTPException(404, detail={"message": f"{code[:20]!r} is not a lesson code"})
+        raise HTTPException(404, detail={"message": "that is not a lesson code (six letters and digits)"})
     return templates.TemplateResponse(request, "follow.html", {"code": known})
