@@ -81,6 +81,11 @@ def key_matches(key: str, stored_hash: str) -> bool:
     return hmac.compare_digest(key_hash(key), stored_hash)
 
 
+def view_frame(seq: int, view: str) -> bytes:
+    """A view as one server-sent event (the JSON text is one line: json.dumps escapes newlines)."""
+    return f"event: view\nid: {seq}\ndata: {view}\n\n".encode()
+
+
 @dataclass
 class Latest:
     seq: int  # 0 until the presenter sends a view
@@ -89,15 +94,15 @@ class Latest:
 
 @dataclass(eq=False)
 class Follower:
-    """One open event stream: views arrive in ``queue`` as (seq, JSON); None means the lesson ended."""
+    """One open event stream: views arrive in ``queue`` as (seq, event bytes); None: the lesson ended."""
 
     code: str
-    queue: asyncio.Queue[tuple[int, str] | None] = field(
+    queue: asyncio.Queue[tuple[int, bytes] | None] = field(
         default_factory=lambda: asyncio.Queue(FOLLOWER_QUEUE)
     )
     seq: int = 0  # the last view it was given
 
-    def offer(self, item: tuple[int, str] | None) -> None:
+    def offer(self, item: tuple[int, bytes] | None) -> None:
         if self.queue.full():
             self.queue.get_nowait()
         self.queue.put_nowait(item)
@@ -125,8 +130,11 @@ class Hub:
             self.followers.pop(follower.code, None)
 
     def deliver(self, code: str, seq: int, view: str) -> None:
-        for follower in self.followers.get(code, ()):
-            follower.offer((seq, view))
+        followers = self.followers.get(code)
+        if followers:
+            frame = view_frame(seq, view)  # once for all of them
+            for follower in followers:
+                follower.offer((seq, frame))
 
     def end(self, code: str) -> None:
         for follower in self.followers.get(code, ()):

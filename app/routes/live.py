@@ -17,11 +17,10 @@ from typing import Annotated, Any, TypeVar
 import segno
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from ..live import Broker, get_broker
-from ..live.broker import Follower, Latest, LiveError, Unknown, WrongKey, normal_code
+from ..live.broker import Follower, Latest, LiveError, Unknown, WrongKey, normal_code, view_frame
 from ..schemas import ErrorResponse, LiveCreated, LiveLatest
 from ..settings import get_settings
 from ..templating import templates
@@ -181,40 +180,57 @@ async def _still_live(code: str) -> bool:
 
 EVENTS_DOC = {
     200: {
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
         "description": "`event: view` (id: its seq, data: the view) for the latest view at once, then "
-        "for each new one; `event: end` when the lesson ends."
+        "for each new one; `event: end` when the lesson ends.",
     }
 }
 
 
-@router.get("/{code}/events", response_class=EventSourceResponse, responses={**EVENTS_DOC, **ERRORS})
-async def follow_events(
-    joined: Annotated[tuple[Follower, Latest], Depends(_follower)],
-) -> AsyncIterator[ServerSentEvent]:
-    """Follow the lesson: its latest view at once, then every new one, in order."""
-    follower, latest = joined
+PING = b": ping\n\n"  # a comment now and then keeps proxies from closing a quiet stream
+PING_SECONDS = 15.0
+
+
+async def _event_frames(follower: Follower, latest: Latest) -> AsyncIterator[bytes]:
+    """The stream's bytes: each view is encoded once for all followers (app/live/broker.py)."""
     settings = get_settings()
     if latest.view is not None:
         follower.seq = latest.seq
-        yield ServerSentEvent(raw_data=latest.view, event="view", id=str(latest.seq), retry=RETRY_MS)
+        yield f"retry: {RETRY_MS}\n".encode() + view_frame(latest.seq, latest.view)
     else:
-        yield ServerSentEvent(comment="waiting for the first view", retry=RETRY_MS)
+        yield f"retry: {RETRY_MS}\n: waiting for the first view\n\n".encode()
     deadline = time.monotonic() + settings.live_max_stream_seconds
+    checked = time.monotonic()
     while (left := deadline - time.monotonic()) > 0:
-        try:
-            item = await asyncio.wait_for(follower.queue.get(), min(left, settings.live_check_seconds))
-        except TimeoutError:
-            if await _still_live(follower.code):
+        if follower.queue.empty():
+            try:
+                item = await asyncio.wait_for(
+                    follower.queue.get(), min(left, PING_SECONDS, settings.live_check_seconds)
+                )
+            except TimeoutError:
+                if time.monotonic() - checked >= settings.live_check_seconds:
+                    checked = time.monotonic()
+                    if not await _still_live(follower.code):
+                        follower.offer(None)
+                yield PING
                 continue
-            item = None
+        else:
+            item = follower.queue.get_nowait()
         if item is None:
-            yield ServerSentEvent(data={"reason": "the live lesson has ended"}, event="end")
+            yield b'event: end\ndata: {"reason":"the live lesson has ended"}\n\n'
             return
-        seq, view = item
+        seq, frame = item
         if seq > follower.seq:  # after a Redis reconnection a view may come twice
             follower.seq = seq
-            yield ServerSentEvent(raw_data=view, event="view", id=str(seq))
+            yield frame
     # past live_max_stream_seconds: the browser reconnects and gets the latest view again
+
+
+@router.get("/{code}/events", response_class=StreamingResponse, responses={**EVENTS_DOC, **ERRORS})
+async def follow_events(joined: Annotated[tuple[Follower, Latest], Depends(_follower)]) -> StreamingResponse:
+    """Follow the lesson: its latest view at once, then every new one, in order."""
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(_event_frames(*joined), media_type="text/event-stream", headers=headers)
 
 
 def follow_address(code: str, base: str | None) -> str:
