@@ -1,6 +1,6 @@
 """Live lessons: how long a presenter's view takes to reach every follower (fan-out latency).
 
-    .venv/bin/python bench/bench_live.py [--followers N] [--views V] [--interval-ms MS]
+    .venv/bin/python bench/bench_live.py [--followers N] [--views V] [--interval-ms MS] [--rounds R]
 
 Starts a redis-server and uvicorn processes on loopback (tests/deploy/redis_server.py,
 tests/live.py), then for each set-up opens N event streams, sends V views one every MS ms
@@ -10,8 +10,9 @@ see the same machine load:
   in-process   one replica without Redis, presenter and followers on it (the reference);
   redis-one    one replica with Redis, presenter and followers on it;
   redis-two    two replicas sharing Redis, the presenter on the first, followers split over both.
-Prints p50, p99 and max per set-up, the ratio of each p99 to the reference's, and to the
-200 ms target. Followers are read by one asyncio process on the same machine: its own CPU time
+Repeats the set-ups in turn for --rounds rounds. Prints p50, p99 and max per set-up, the ratio
+of each p99 to the reference's and to the 200 ms target, and the range of the rounds' p99s.
+Followers are read by one asyncio process (bare sockets) on the same machine: its own CPU time
 is in the figures.
 """
 
@@ -96,6 +97,7 @@ def main() -> None:
     parser.add_argument("--followers", type=int, default=100)
     parser.add_argument("--views", type=int, default=40)
     parser.add_argument("--interval-ms", type=float, default=100.0)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     interval = args.interval_ms / 1000
     servers: list[Server] = []
@@ -112,23 +114,26 @@ def main() -> None:
                 "redis-one": (shared[0].url, [shared[0].url] * n),
                 "redis-two": (shared[0].url, [shared[i % 2].url for i in range(n)]),
             }
-            results = {
-                name: asyncio.run(fan_out(presenter, urls, args.views, interval))
-                for name, (presenter, urls) in setups.items()
-            }
+            results: dict[str, list[list[float]]] = {name: [] for name in setups}
+            for _ in range(args.rounds):  # interleaved: each set-up sees the same machine load
+                for name, (presenter, urls) in setups.items():
+                    results[name].append(asyncio.run(fan_out(presenter, urls, args.views, interval)))
         finally:
             for server in servers:
                 server.stop()
     every = f"one every {args.interval_ms:g} ms"
-    print(f"fan-out latency: {args.followers} followers, {args.views} views, {every}")
-    reference = percentile(results["in-process"], 99)
+    print(f"fan-out latency: {args.followers} followers, {args.views} views, {every}, {args.rounds} rounds")
+    print("p50 and p99 over all rounds; p99 range: the lowest and highest of the rounds' p99s")
+    reference = percentile([x for r in results["in-process"] for x in r], 99)
     heads = ("samples", "p50 ms", "p99 ms", "max ms", "p99/ref")
-    print(f"{'set-up':<12}" + "".join(f" {h:>8}" for h in heads) + f" {'p99/target':>10}")
-    for name, values in results.items():
+    print(f"{'set-up':<12}" + "".join(f" {h:>8}" for h in heads) + f" {'p99/target':>10}  p99 range ms")
+    for name, rounds in results.items():
+        values = [x for r in rounds for x in r]
         p50, p99 = statistics.median(values), percentile(values, 99)
+        spread = sorted(percentile(r, 99) for r in rounds)
         print(
             f"{name:<12} {len(values):>8} {p50:>8.1f} {p99:>8.1f} {max(values):>8.1f}"
-            f" {p99 / reference:>8.2f} {p99 / TARGET_P99_MS:>10.2f}"
+            f" {p99 / reference:>8.2f} {p99 / TARGET_P99_MS:>10.2f}  {spread[0]:.0f}-{spread[-1]:.0f}"
         )
 
 
