@@ -110,4 +110,8 @@ function connect() {
   });
 }
 
+$("view-image").addEventListener("error", () => {
+  $("view-source").textContent = "The graph could not be drawn. Its program:\n" + $("view-source").textContent;
+});
+
 connect();
