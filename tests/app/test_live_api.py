@@ -21,14 +21,9 @@ from app.live.broker import CODE_ALPHABET
 from app.main import app
 from app.routes import live as live_routes
 from app.settings import Settings, get_settings
+from tests.own_loop import in_own_loop
 
-pytestmark = pytest.mark.anyio
 TIMEOUT = 5.0  # seconds any single step may take before the test fails instead of hanging
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 class Clock:
@@ -154,6 +149,7 @@ class Stream:
 # ------------------------------------------------------------------ going live, sending, reading
 
 
+@in_own_loop
 async def test_go_live_gives_a_code_without_look_alikes_and_a_long_secret_key(configure) -> None:
     async with client() as http:
         lessons = [await go_live(http) for _ in range(5)]
@@ -167,6 +163,7 @@ async def test_go_live_gives_a_code_without_look_alikes_and_a_long_secret_key(co
     assert len({lesson["key"] for lesson in lessons}) == 5
 
 
+@in_own_loop
 async def test_presenter_sends_views_and_anyone_reads_the_latest(configure) -> None:
     async with client() as presenter, client("10.0.0.7") as student:
         lesson = await go_live(presenter)
@@ -185,6 +182,7 @@ async def test_presenter_sends_views_and_anyone_reads_the_latest(configure) -> N
         assert r.json() == {"seq": 2, "view": view}
 
 
+@in_own_loop
 async def test_a_missing_or_wrong_key_is_401_and_changes_nothing(configure) -> None:
     async with client() as http:
         lesson, other = await go_live(http), await go_live(http)
@@ -205,6 +203,7 @@ async def test_a_missing_or_wrong_key_is_401_and_changes_nothing(configure) -> N
         assert (await http.get(f"/api/live/{code}")).json() == {"seq": 1, "view": {"n": 1}}
 
 
+@in_own_loop
 async def test_an_unknown_or_malformed_code_is_404_everywhere(configure) -> None:
     async with client() as http:
         lesson = await go_live(http)
@@ -221,6 +220,7 @@ async def test_an_unknown_or_malformed_code_is_404_everywhere(configure) -> None
                 assert "no live lesson" in (await stream.body())["detail"]["message"]
 
 
+@in_own_loop
 async def test_a_view_over_the_limit_is_413_and_the_latest_stays(configure) -> None:
     async with client() as http:
         lesson = await go_live(http)
@@ -243,6 +243,7 @@ async def test_a_view_over_the_limit_is_413_and_the_latest_stays(configure) -> N
 @pytest.mark.parametrize(
     "body", ['["a list"]', '"text"', "42", "null", '{"x": NaN}', '{"x": Infinity}', "{not json", "[" * 5000]
 )
+@in_own_loop
 async def test_a_view_must_be_a_plain_json_object(configure, body: str) -> None:
     async with client() as http:
         lesson = await go_live(http)
@@ -255,6 +256,7 @@ async def test_a_view_must_be_a_plain_json_object(configure, body: str) -> None:
 # ------------------------------------------------------------------ limits
 
 
+@in_own_loop
 async def test_a_lesson_expires_after_inactivity_and_each_view_keeps_it_alive(configure, clock) -> None:
     configure(live_idle_seconds=60.0)
     async with client() as http:
@@ -271,6 +273,7 @@ async def test_a_lesson_expires_after_inactivity_and_each_view_keeps_it_alive(co
         assert (await http.put(f"/api/live/{code}", json={"t": 0}, headers=auth)).status_code == 404
 
 
+@in_own_loop
 async def test_live_lessons_are_capped_with_503_and_retry_after(configure, clock) -> None:
     configure(live_max_lessons=2, live_idle_seconds=60.0)
     async with client() as http:
@@ -284,6 +287,7 @@ async def test_live_lessons_are_capped_with_503_and_retry_after(configure, clock
         await go_live(http)
 
 
+@in_own_loop
 async def test_followers_of_a_lesson_are_capped_with_503_and_a_leaving_one_frees_a_place(configure) -> None:
     configure(live_max_followers=2)
     async with client() as http:
@@ -301,6 +305,7 @@ async def test_followers_of_a_lesson_are_capped_with_503_and_a_leaving_one_frees
             assert again.status == 200
 
 
+@in_own_loop
 async def test_unknown_codes_from_one_address_are_limited_with_429_for_any_code(configure, clock) -> None:
     configure(live_max_misses=3, live_miss_window_seconds=60.0, live_idle_seconds=3600.0)
     async with client("10.0.0.1") as presenter, client("10.9.9.9") as guesser, client("10.0.0.5") as student:
@@ -328,6 +333,7 @@ async def test_unknown_codes_from_one_address_are_limited_with_429_for_any_code(
 # ------------------------------------------------------------------ the event stream
 
 
+@in_own_loop
 async def test_the_stream_sends_the_latest_view_first_then_every_new_one_in_order(configure) -> None:
     async with client() as presenter:
         lesson = await go_live(presenter)
@@ -347,6 +353,7 @@ async def test_the_stream_sends_the_latest_view_first_then_every_new_one_in_orde
                 assert (event["event"], event["id"], event["data"]) == expected
 
 
+@in_own_loop
 async def test_a_stream_opened_before_any_view_waits_for_the_first(configure) -> None:
     async with client() as presenter:
         lesson = await go_live(presenter)
@@ -356,6 +363,7 @@ async def test_a_stream_opened_before_any_view_waits_for_the_first(configure) ->
             assert (await stream.event())["data"] == {"n": 1}
 
 
+@in_own_loop
 async def test_a_stream_says_end_when_its_lesson_expires(configure, clock) -> None:
     configure(live_idle_seconds=60.0, live_check_seconds=0.05)
     async with client() as presenter:
@@ -371,6 +379,7 @@ async def test_a_stream_says_end_when_its_lesson_expires(configure, clock) -> No
                 await stream.event()
 
 
+@in_own_loop
 async def test_a_stream_ends_after_its_time_limit(configure) -> None:
     configure(live_max_stream_seconds=0.2)
     async with client() as presenter:
@@ -382,6 +391,7 @@ async def test_a_stream_ends_after_its_time_limit(configure) -> None:
                 await stream.event()
 
 
+@in_own_loop
 async def test_followers_never_see_the_key(configure) -> None:
     async with client() as presenter, client("10.0.0.8") as student:
         lesson = await go_live(presenter)
@@ -413,6 +423,7 @@ def modules(svg: str) -> str:
     return re.findall(r' d="([^"]+)"', svg)[-1]
 
 
+@in_own_loop
 async def test_the_qr_code_holds_the_follow_address_never_from_the_host_header(configure) -> None:
     async with client() as http:
         code = (await go_live(http))["code"]
@@ -432,6 +443,7 @@ async def test_the_qr_code_holds_the_follow_address_never_from_the_host_header(c
         assert modules(r.text) == modules(qr_svg(f"https://class.example.org/follow/{code}"))
 
 
+@in_own_loop
 async def test_the_follow_page_names_the_code_and_loads_only_its_module(configure) -> None:
     async with client() as http:
         code = (await go_live(http))["code"]
@@ -463,6 +475,7 @@ def test_several_workers_without_redis_warn_that_live_lessons_need_redis(caplog)
     assert [r.getMessage() for r in caplog.records] == [warning.replace("3 workers", "2 workers"), warning]
 
 
+@in_own_loop
 async def test_openapi_documents_the_live_endpoints(configure) -> None:
     async with client() as http:
         paths = (await http.get("/openapi.json")).json()["paths"]

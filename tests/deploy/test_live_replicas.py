@@ -13,26 +13,19 @@ import httpx
 import pytest
 
 from tests.live import Server
+from tests.own_loop import in_own_loop
 
 from .cluster import Cluster, nginx_binary
 from .redis_server import RedisServer, redis_binary
 
-pytestmark = [
-    pytest.mark.skipif(
-        redis_binary() is None,
-        reason="redis-server is not installed (apt-get install redis-server; `./chainrule test` installs it)",
-    ),
-    pytest.mark.anyio,
-]
+pytestmark = pytest.mark.skipif(
+    redis_binary() is None,
+    reason="redis-server is not installed (apt-get install redis-server; `./chainrule test` installs it)",
+)
 
 FOLLOWERS = 30
 VIEWS = 10
 EVENT_SECONDS = 15.0  # the longest wait for one event before the test fails (a shared, busy machine)
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +93,7 @@ def many_streams() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=EVENT_SECONDS, limits=httpx.Limits(max_connections=FOLLOWERS + 10))
 
 
+@in_own_loop
 async def test_followers_on_another_replica_get_every_view_in_order_the_latest_first(replicas) -> None:
     presenter_replica, follower_replica = replicas
     code, auth = go_live(presenter_replica.url)
@@ -128,6 +122,7 @@ async def test_followers_on_another_replica_get_every_view_in_order_the_latest_f
     assert r.json() == {"seq": 2 + VIEWS, "view": {"n": 2 + VIEWS, "title": f"slide {2 + VIEWS}"}}
 
 
+@in_own_loop
 async def test_a_redis_restart_mid_lesson_keeps_the_lesson_and_its_followers(replicas, redis_server) -> None:
     presenter_replica, follower_replica = replicas
     code, auth = go_live(presenter_replica.url)
@@ -167,6 +162,7 @@ async def test_a_redis_restart_mid_lesson_keeps_the_lesson_and_its_followers(rep
 
 
 @pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed")
+@in_own_loop
 async def test_through_nginx_each_view_reaches_a_follower_unbuffered(redis_server) -> None:
     with Cluster(replicas=3, env={"CHAINRULE_REDIS_URL": redis_server.url}) as cluster:
         code, auth = go_live(cluster.url)
