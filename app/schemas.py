@@ -128,3 +128,17 @@ class ExportResponse(BaseModel):
     code: str = Field(
         description="A Python script that builds the same graph and prints its value and grads."
     )
+
+
+# live lessons (app/routes/live.py)
+
+
+class LiveCreated(BaseModel):
+    code: str = Field(description="What followers type or open: /follow/<code>. Capitals and digits.")
+    key: str = Field(description="The presenter's secret: `Authorization: Bearer <key>` on each PUT.")
+    follow: str = Field(description="The follow page's path, /follow/<code>.")
+
+
+class LiveLatest(BaseModel):
+    seq: int = Field(description="The view's number: 1 for the first one sent, 0 before any.")
+    view: dict[str, object] | None = Field(description="The latest view as the presenter sent it, or null.")

@@ -82,6 +82,31 @@ class Settings:
     train_max_points: int = 1000
     # each custom point's coordinates lie within ±this (the boundary's view fits the points)
     train_max_coordinate: float = 100.0
+    # live lessons (app/live/, app/routes/live.py; docs/api.md "Live lessons"):
+    # a Redis server the replicas share (redis://host:6379/0); empty: this process keeps the
+    # lessons itself, which serves one worker (`./chainrule serve` needs no Redis)
+    redis_url: str = ""
+    # the address students reach the app at (https://chainrule.example.org), for the QR code of
+    # the follow address; empty: the presenter's page says it (?base=), or the QR holds the path
+    public_base_url: str = ""
+    # largest view a presenter may send, in bytes of JSON; larger gets 413
+    live_max_view_bytes: int = 64 * 1024
+    # a lesson ends this long after its presenter last sent a view (or went live); then 404
+    live_idle_seconds: float = 2 * 3600.0
+    # lessons live at once (with Redis in all, else in this process); more get 503 + Retry-After
+    live_max_lessons: int = 200
+    # followers of one lesson on one replica at once; more get 503 + Retry-After
+    live_max_followers: int = 200
+    # look-ups of unknown codes one client address may make per window; past it, every look-up
+    # of a code from that address gets 429 until the window ends (codes cannot be guessed)
+    live_max_misses: int = 30
+    # ...the window, in seconds
+    live_miss_window_seconds: float = 300.0
+    # an event stream ends after this long and the browser reconnects (it gets the latest view):
+    # lets a server shut down without waiting for its followers
+    live_max_stream_seconds: float = 600.0
+    # a follower's stream checks this often that its lesson still exists (ends it if not)
+    live_check_seconds: float = 20.0
 
     @classmethod
     def from_env(cls) -> Settings:

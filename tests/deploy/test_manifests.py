@@ -21,9 +21,9 @@ def exposed_port() -> int:
     return int(port)
 
 
-def manifest(kind: str) -> dict:
+def manifest(kind: str, name: str = "chainrule") -> dict:
     docs = [doc for path in sorted(K8S.glob("*.yaml")) for doc in yaml.safe_load_all(path.read_text()) if doc]
-    (found,) = [doc for doc in docs if doc.get("kind") == kind]
+    (found,) = [doc for doc in docs if doc.get("kind") == kind and doc["metadata"]["name"] == name]
     return found
 
 
@@ -100,7 +100,7 @@ def test_service_and_autoscaler_point_at_the_deployment() -> None:
 
 def test_compose_publishes_the_image_port_and_both_set_workers_from_the_environment() -> None:
     compose = yaml.safe_load((REPO / "compose.yaml").read_text())
-    (service,) = compose["services"].values()
+    service = compose["services"]["chainrule"]
     assert service["ports"] == [f"{exposed_port()}:{exposed_port()}"]
     assert "WEB_CONCURRENCY" in service["environment"]
     assert "WEB_CONCURRENCY" in {e["name"] for e in container()["env"]}
@@ -118,3 +118,21 @@ def test_image_is_slim_python_with_debians_graphviz_and_a_python_healthcheck() -
     compile(argv[2], "healthcheck", "exec")  # it is Python
     assert f"http://127.0.0.1:{exposed_port()}/healthz" in argv[2]
     assert re.search(r"^ENV WEB_CONCURRENCY=1$", text, flags=re.M)
+
+
+def test_chainrule_reaches_a_redis_service_for_live_lessons_in_compose_and_kubernetes() -> None:
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text())
+    chainrule = compose["services"]["chainrule"]
+    assert chainrule["environment"]["CHAINRULE_REDIS_URL"] == "redis://redis:6379/0"
+    assert "redis" in chainrule["depends_on"]
+    assert "ports" not in compose["services"]["redis"], "Redis is for chainrule only, never published"
+    env = {e["name"]: e.get("value") for e in container()["env"]}
+    service = manifest("Service", "redis")
+    (port,) = service["spec"]["ports"]
+    assert env["CHAINRULE_REDIS_URL"] == f"redis://{service['metadata']['name']}:{port['port']}/0"
+    redis = manifest("Deployment", "redis")
+    assert service["spec"]["selector"].items() <= redis["spec"]["template"]["metadata"]["labels"].items()
+    (c,) = redis["spec"]["template"]["spec"]["containers"]
+    assert {p["name"] for p in c["ports"]} == {port["targetPort"]}
+    assert redis["spec"]["replicas"] == 1
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
