@@ -7,7 +7,7 @@ from starlette.exceptions import HTTPException
 
 from .errors import validation_error
 from .middleware import BodySizeLimit
-from .routes import graph, health, pages, train
+from .routes import exercise, graph, health, pages, train
 from .security import SecurityHeaders, http_error
 from .settings import STATIC_DIR, get_settings
 
@@ -31,3 +31,4 @@ app.include_router(health.router)
 app.include_router(pages.router)
 app.include_router(graph.router)
 app.include_router(train.router)
+app.include_router(exercise.router)

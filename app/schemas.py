@@ -97,3 +97,11 @@ class UnprocessableResponse(BaseModel):
     detail: list[FieldError] | ErrorDetail = Field(
         description="FastAPI's list of invalid fields, or a message (a graph too big to lay out)."
     )
+
+
+class ExerciseResponse(BaseModel):
+    level: int = Field(description="1 to 5.")
+    seed: int = Field(description="0 to 2**31 - 1: which exercise of the level.")
+    source: str = Field(description="The program, for POST /api/graph.")
+    values: dict[str, float] = Field(description="Values for the names the program uses without assigning.")
+    title: str = Field(description='A short heading, e.g. "Level 3 · a tanh neuron, squared error".')

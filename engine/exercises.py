@@ -207,7 +207,7 @@ def _level1(rng: random.Random) -> Draw:
 
 
 def _level2(rng: random.Random) -> Draw:
-    source, values = _combine(rng, rng.randint(4, 6), "+-*/", reuses=rng.randint(1, 2))
+    source, values = _combine(rng, rng.randint(5, 7), "+-*/", reuses=rng.randint(1, 2))
     return source, values, "Level 2 · a value used twice, - and /"
 
 
