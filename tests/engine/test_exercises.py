@@ -105,6 +105,16 @@ def test_levels_1_and_2_work_out_on_paper(level):
             assert all(on_paper(d) for d in node._local), (ex, node)
 
 
+@pytest.mark.parametrize("level", [3, 4, 5])
+def test_neurons_are_not_saturated(level):
+    """Most grads asked for are worth computing: not a tanh at 0.9999 making every grad ~0."""
+    for seed in SEEDS:
+        _, nodes = graph(made(level, seed))
+        named_leaves = [node for node in nodes if node.label and not node._prev]
+        alive = [node for node in named_leaves if abs(node.grad) >= 0.01]
+        assert len(alive) >= len(named_leaves) / 2, made(level, seed)
+
+
 def test_the_paper_check_tells_one_decimal_from_two():
     assert on_paper(-2.5) and on_paper(0.30000000000000004) and on_paper(100)
     assert not on_paper(0.25) and not on_paper(1 / 3) and not on_paper(100.5)
