@@ -31,7 +31,7 @@ __all__ = ["LEVELS", "MAX_SEED", "NICE_MAX", "Exercise", "exercise", "is_nice"]
 
 LEVELS = range(1, 6)
 MAX_SEED = 2**31 - 1
-MAX_ATTEMPTS = 1000  # draws per exercise before giving up; the pickiest level needs about 4 (tests)
+MAX_ATTEMPTS = 1000  # draws per exercise before giving up; level 2, the pickiest, needs 3 on average
 NICE_MAX = 100  # levels 1-2: every data, grad and local derivative is a multiple of 0.1 within ±100
 LIVELY = 0.01  # levels 3-5: at least half the named leaves have a grad at least this big
 
@@ -203,7 +203,8 @@ def _combine(rng: random.Random, count: int, ops: str, reuses: int) -> tuple[str
 
 def _level1(rng: random.Random) -> Draw:
     count = rng.randint(4, 7)
-    return *_combine(rng, count, "+*", reuses=0), f"Level 1 · + and * over {count} values"
+    source, values = _combine(rng, count, "+*", reuses=0)
+    return source, values, f"Level 1 · + and * over {count} values"
 
 
 def _level2(rng: random.Random) -> Draw:
@@ -241,8 +242,9 @@ def _level3(rng: random.Random) -> Draw:
     x, w, b = rng.choice(NEURON_NAMES)
     count = rng.randint(2, 3)
     xs, ws = [f"{x}{i}" for i in range(1, count + 1)], [f"{w}{i}" for i in range(1, count + 1)]
-    lines: list[str] = []
-    lines.append(f"n = {_weighted_sum(rng, xs, ws, b, lines)}")
+    lines: list[str] = []  # the products come first if they are named
+    total = _weighted_sum(rng, xs, ws, b, lines)
+    lines.append(f"n = {total}")
     activation, written = rng.choice(list(NEURONS))
     lines += NEURONS[activation, written]
     neuron = f"Level 3 · a {activation} neuron{written}"
