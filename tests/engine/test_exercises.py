@@ -12,7 +12,7 @@ import sys
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import Value, gradcheck, parse, trace
@@ -68,6 +68,7 @@ def test_exercises_are_the_same_in_another_process():
     assert json.loads(out.stdout) == json.loads(json.dumps([exercise(*a) for a in asked]))
 
 
+@settings(max_examples=150, deadline=None)  # a level 5 exercise takes about 50 ms to draw and check
 @given(st.sampled_from(LEVELS), st.integers(0, MAX_SEED))
 def test_any_seed_gives_a_graph_without_a_math_error(level, seed):
     ex = made(level, seed)
