@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from .errors import validation_error
 from .live import check_setup
 from .middleware import BodySizeLimit
-from .routes import graph, health, live, pages, train
+from .routes import exercise, graph, health, live, pages, train
 from .security import SecurityHeaders, http_error
 from .settings import STATIC_DIR, get_settings
 
@@ -37,4 +37,5 @@ app.include_router(graph.router)
 app.include_router(train.router)
 app.include_router(live.router)
 app.include_router(live.pages)
+app.include_router(exercise.router)
 check_setup(get_settings())  # logs that live lessons need Redis when served by several workers

@@ -142,3 +142,11 @@ class LiveCreated(BaseModel):
 class LiveLatest(BaseModel):
     seq: int = Field(description="The view's number: 1 for the first one sent, 0 before any.")
     view: dict[str, object] | None = Field(description="The latest view as the presenter sent it, or null.")
+
+
+class ExerciseResponse(BaseModel):
+    level: int = Field(description="1 to 5.")
+    seed: int = Field(description="0 to 2**31 - 1: which exercise of the level.")
+    source: str = Field(description="The program, for POST /api/graph.")
+    values: dict[str, float] = Field(description="Values for the names the program uses without assigning.")
+    title: str = Field(description='A short heading, e.g. "Level 3 · a tanh neuron, squared error".')
