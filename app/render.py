@@ -29,8 +29,6 @@ LARGE_GRAPH = 150  # values; above this dot gets a bounded effort (dense graphs 
 # characters every number's cell has room for (a sign and d.dddd, or dd.dddd): numbers this
 # short take one width, so their changes (a sign flipping) keep the layout; text sits at the left
 FIELD = 7
-# em per character of DejaVu Sans Mono, rounded up: 0.602, or 0.625 hinted at 12 pt
-MONO_ADVANCE = 0.65
 
 
 class RenderError(Exception):
@@ -165,10 +163,16 @@ def _masked(shown: str) -> str:
 
 
 def _field_width(theme: Theme) -> int:
-    """The least width of a data or grad cell in points: room for "data " and FIELD characters,
-    and one more for the room dot leaves around a text."""
-    text = math.ceil((len("data ") + FIELD + 1) * MONO_ADVANCE * theme.font_size)
-    return text + 2 * (theme.padding + theme.line)
+    """The least width of a data or grad cell in points: room for "data " and FIELD characters
+    (and a point to spare), not for one more."""
+    text = math.ceil((len("data ") + FIELD) * _mono_advance(theme.font_size))
+    return text + 2 + 2 * (theme.padding + theme.line)
+
+
+def _mono_advance(size: int) -> float:
+    """The width dot gives a DejaVu Sans Mono character at ``size`` points: 1233/2048 em, which
+    Pango rounds to whole pixels at 96 dpi (7.5 points at 12, 12 at 20)."""
+    return round(1233 / 2048 * size * 96 / 72) * 72 / 96
 
 
 def _value_label(node: GraphNode, theme: Theme, data: str, grad: str, grad_colour: str) -> str:
