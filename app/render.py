@@ -135,16 +135,18 @@ def grad_sign(grad: float) -> str:
     return "pos" if grad > 0 else "neg" if grad < 0 else "zero"
 
 
+def _printable(s: str) -> str:
+    return s if s.isprintable() else "".join(ch if ch.isprintable() else "?" for ch in s)
+
+
 def _text(s: str) -> str:
     """Escape for a Graphviz HTML-like label (no control characters, no markup)."""
-    s = "".join(ch if ch.isprintable() else "?" for ch in s)
-    return escape(s, quote=True)
+    return escape(_printable(s), quote=True)
 
 
 def _attr(s: str) -> str:
     """Escape for a double-quoted DOT attribute value."""
-    s = "".join(ch if ch.isprintable() else "?" for ch in s)
-    return s.replace("\\", "\\\\").replace('"', '\\"')
+    return _printable(s).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _short(label: str) -> str:
