@@ -135,6 +135,17 @@ def test_every_number_of_at_most_field_characters_takes_one_width_and_a_longer_o
     assert len(number(-10.5)) == FIELD + 1 and width(-10.5) > widths.pop()
 
 
+@pytest.mark.parametrize(
+    "label", ["data 0000000", "grad 0000000", "grad-mask", 'fill="#fe01fe"', "</text></g>"]
+)
+def test_labels_that_look_like_the_slots_do_not_confuse_the_template(label):
+    renderer = Renderer()
+    for x in (1.0, -2.0):
+        nodes = [value(0, x, x, label), value(1, x, 1.0, label, "tanh", ["n0"], "output")]
+        assert renderer.svg(nodes) == fresh(nodes)
+    assert renderer.layouts.hits == 1
+
+
 # --- hypothesis: many graphs and numbers, each picture against a fresh dot ------------------
 
 # numbers of every width: the lecture's, wide ones, exponents, signed zeros, non-finite ones
