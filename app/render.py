@@ -296,17 +296,23 @@ def _template(svg: str, nodes: Sequence[GraphNode]) -> Template:
     spots: list[tuple[int, int, Slot]] = []
     for group in _VALUE_GROUP.finditer(svg):
         k = index.pop(unescape(group[1]), None)
-        end = svg.find("</g>", group.end())
+        start, end = group.end(), svg.find("</g>", group.end())
         if k is None or end < 0:
             raise LayoutMismatch(f"unexpected value group {group[0]!r}")
         data, grad = _masked(number(nodes[k].data)), _masked(number(nodes[k].grad))
-        # from the end: the value's own label (any text) comes first in the record
-        grad_at = svg.rfind(f">grad {grad}</text>", group.end(), end) + len(">grad ")
-        data_at = svg.rfind(f">data {data}</text>", group.end(), grad_at) + len(">data ")
-        tag_at = svg.rfind("<text ", group.end(), grad_at)
-        colour_at = svg.find(f'fill="{MASK_COLOUR}"', tag_at, grad_at) + len('fill="')
-        if min(grad_at - len(">grad "), data_at - len(">data "), tag_at, colour_at - len('fill="')) < 0:
+        # searched from the end: the value's own label (any text) comes first in the record
+        grad_at = svg.rfind(f">grad {grad}</text>", start, end)
+        data_at = svg.rfind(f">data {data}</text>", start, max(grad_at, start))
+        colour_at = svg.find(
+            f'fill="{MASK_COLOUR}"', svg.rfind("<text ", start, max(grad_at, start)), grad_at
+        )
+        if min(grad_at, data_at, colour_at) < 0:
             raise LayoutMismatch(f"no data, grad or colour in {group[0]!r}")
+        grad_at, data_at, colour_at = (
+            grad_at + len(">grad "),
+            data_at + len(">data "),
+            colour_at + len('fill="'),
+        )
         spots += [
             (data_at, data_at + len(data), (k, DATA)),
             (group.start(2), group.end(2), (k, SIGN)),
@@ -319,7 +325,8 @@ def _template(svg: str, nodes: Sequence[GraphNode]) -> Template:
 
 
 def _fields(slots: Sequence[Slot], nodes: Sequence[GraphNode], theme: Theme) -> list[str]:
-    """What goes in each slot of a template for these nodes (escaped as dot would: no need)."""
+    """What goes in each slot of a template for these nodes. Nothing needs escaping: number()
+    writes digits, ".", "-", "+", "e", "inf" and "nan" only."""
     out = []
     for k, field in slots:
         node = nodes[k]
