@@ -205,6 +205,7 @@ def get_service() -> GraphService:
         max_nodes=settings.max_render_nodes,
         max_layout=settings.max_layout_size,
         max_processes=settings.max_dot_processes,
+        layout_cache_bytes=settings.layout_cache_bytes,
     )
     return GraphService(
         renderer, settings.max_checked_leaves, settings.max_check_evaluations, settings.graph_cache_bytes

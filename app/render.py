@@ -3,6 +3,9 @@
 The picture follows Karpathy's ``draw_dot``: one record per value (``label | data | grad``),
 a small node per operation, left to right. Every SVG group carries an id derived from the
 API ids (``node-n3``, ``op-n3``, ``edge-n1-n3-0``, ``opedge-n3``) so the page can animate it.
+
+A graph's layout is kept by its shape (app/layout.py): when only its numbers change, the
+picture is drawn from the kept layout with the new numbers, without running `dot`.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import math
 import re
 import subprocess
 from collections.abc import Sequence
-from html import escape
+from html import escape, unescape
 from typing import NamedTuple
 
+from .layout import LayoutCache, Slot, Template, layout_key
 from .schemas import GraphNode
 from .slots import Busy, Slots
 
@@ -22,6 +26,9 @@ log = logging.getLogger(__name__)
 
 MAX_LABEL_CHARS = 24  # longer names are cut short in the picture (the JSON keeps them whole)
 LARGE_GRAPH = 150  # values; above this dot gets a bounded effort (dense graphs take seconds)
+# characters every number's cell has room for (a sign and d.dddd, or dd.dddd): numbers this
+# short take one width, so their changes (a sign flipping) keep the layout; text sits at the left
+FIELD = 7
 
 
 class RenderError(Exception):
@@ -128,36 +135,62 @@ def grad_sign(grad: float) -> str:
     return "pos" if grad > 0 else "neg" if grad < 0 else "zero"
 
 
+def _printable(s: str) -> str:
+    return s if s.isprintable() else "".join(ch if ch.isprintable() else "?" for ch in s)
+
+
 def _text(s: str) -> str:
     """Escape for a Graphviz HTML-like label (no control characters, no markup)."""
-    s = "".join(ch if ch.isprintable() else "?" for ch in s)
-    return escape(s, quote=True)
+    return escape(_printable(s), quote=True)
 
 
 def _attr(s: str) -> str:
     """Escape for a double-quoted DOT attribute value."""
-    s = "".join(ch if ch.isprintable() else "?" for ch in s)
-    return s.replace("\\", "\\\\").replace('"', '\\"')
+    return _printable(s).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
 
 
-def _value_label(node: GraphNode, theme: Theme) -> str:
+# what a masked DOT (see to_dot) writes instead of a number's digits, a grad's sign and its colour
+MASK_DIGIT = "0"
+MASK_SIGN = "mask"
+MASK_COLOUR = "#fe01fe"  # in no theme
+
+
+def _masked(shown: str) -> str:
+    """Zeros as wide as the number ``shown`` takes in its cell."""
+    return MASK_DIGIT * max(len(shown), FIELD)
+
+
+def _field_width(theme: Theme) -> int:
+    """The least width of a data or grad cell in points: room for "data " and FIELD characters
+    (and a point to spare), not for one more."""
+    text = math.ceil((len("data ") + FIELD) * _mono_advance(theme.font_size))
+    return text + 2 + 2 * (theme.padding + theme.line)
+
+
+def _mono_advance(size: int) -> float:
+    """The width dot gives a DejaVu Sans Mono character at ``size`` points: 1233/2048 em, which
+    Pango rounds to whole pixels at 96 dpi (7.5 points at 12, 12 at 20)."""
+    return round(1233 / 2048 * size * 96 / 72) * 72 / 96
+
+
+def _value_label(node: GraphNode, theme: Theme, data: str, grad: str, grad_colour: str) -> str:
     fill = theme.fills.get(node.role, theme.fills["intermediate"])
-    grad_colour = theme.grad_colours[grad_sign(node.grad)]
     cells = []
     if node.label:
         cells.append(f'<TD><FONT FACE="{SANS}"><B>{_text(_short(node.label))}</B></FONT></TD>')
-    cells.append(f"<TD>data {_text(number(node.data))}</TD>")
-    grad = f"grad {_text(number(node.grad))}"
+    field = f'<TD ALIGN="LEFT" WIDTH="{_field_width(theme)}">'
+    cells.append(f"{field}data {_text(data)}</TD>")
+    grad = f"grad {_text(grad)}"
     if theme.bold_grad:
         grad = f"<B>{grad}</B>"
-    cells.append(f'<TD><FONT COLOR="{grad_colour}">{grad}</FONT></TD>')
+    cells.append(f'{field}<FONT COLOR="{grad_colour}">{grad}</FONT></TD>')
     # a rule between cells, like a record's field separators
-    rule = f'<TD BORDER="{theme.line}" SIDES="L">'
-    row = cells[0] + "".join(c.replace("<TD>", rule, 1) for c in cells[1:])
+    rule = f'<TD BORDER="{theme.line}" SIDES="L" '
+    row = cells[0] + "".join(c.replace("<TD ", rule, 1) for c in cells[1:])
     border = theme.line + 1 if node.role == "output" else theme.line
     return (
         f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{theme.padding}" '
@@ -165,8 +198,10 @@ def _value_label(node: GraphNode, theme: Theme) -> str:
     )
 
 
-def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light") -> str:
-    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API."""
+def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light", masked: bool = False) -> str:
+    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API.
+    ``masked``: each number written as zeros as wide as it (``_masked``) and each grad's sign
+    and colour as MASK_SIGN and MASK_COLOUR; what stays is what the layout depends on."""
     theme = THEMES[theme_name]
     size = theme.font_size
     # on big graphs, bound dot's crossing minimisation and x-positioning passes
@@ -180,10 +215,13 @@ def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light") -> str:
     ]
     for node in nodes:
         nid = _attr(node.id)
-        classes = f"value role-{_attr(node.role)} grad-{grad_sign(node.grad)}"
-        lines.append(
-            f'  "{nid}" [id="node-{nid}", class="{classes}", shape=plain, label={_value_label(node, theme)}];'
-        )
+        data, grad, sign = number(node.data), number(node.grad), grad_sign(node.grad)
+        colour = theme.grad_colours[sign]
+        if masked:
+            data, grad, sign, colour = _masked(data), _masked(grad), MASK_SIGN, MASK_COLOUR
+        label = _value_label(node, theme, data, grad, colour)
+        classes = f"value role-{_attr(node.role)} grad-{sign}"
+        lines.append(f'  "{nid}" [id="node-{nid}", class="{classes}", shape=plain, label={label}];')
         if node.op:
             op = _text(OP_SYMBOLS.get(node.op, node.op))
             lines.append(
@@ -244,6 +282,65 @@ def _span_late(nodes: Sequence[GraphNode]) -> int:
     return span
 
 
+class LayoutMismatch(ValueError):
+    """dot's SVG of a masked graph is not as expected (another Graphviz version?)."""
+
+
+DATA, SIGN, COLOUR, GRAD = range(4)  # the slots of a value's record in a template
+_VALUE_GROUP = re.compile(rf'<g id="node-([^"]*)" class="[^"]*\bgrad-({MASK_SIGN})"')
+
+
+def _template(svg: str, nodes: Sequence[GraphNode]) -> Template:
+    """The SVG of a masked graph, cut where each value's numbers, grad sign and colour go."""
+    index = {node.id: k for k, node in enumerate(nodes)}
+    spots: list[tuple[int, int, Slot]] = []
+    for group in _VALUE_GROUP.finditer(svg):
+        k = index.pop(unescape(group[1]), None)
+        start, end = group.end(), svg.find("</g>", group.end())
+        if k is None or end < 0:
+            raise LayoutMismatch(f"unexpected value group {group[0]!r}")
+        data, grad = _masked(number(nodes[k].data)), _masked(number(nodes[k].grad))
+        # searched from the end: the value's own label (any text) comes first in the record
+        grad_at = svg.rfind(f">grad {grad}</text>", start, end)
+        data_at = svg.rfind(f">data {data}</text>", start, max(grad_at, start))
+        colour_at = svg.find(
+            f'fill="{MASK_COLOUR}"', svg.rfind("<text ", start, max(grad_at, start)), grad_at
+        )
+        if min(grad_at, data_at, colour_at) < 0:
+            raise LayoutMismatch(f"no data, grad or colour in {group[0]!r}")
+        grad_at, data_at, colour_at = (
+            grad_at + len(">grad "),
+            data_at + len(">data "),
+            colour_at + len('fill="'),
+        )
+        spots += [
+            (data_at, data_at + len(data), (k, DATA)),
+            (group.start(2), group.end(2), (k, SIGN)),
+            (colour_at, colour_at + len(MASK_COLOUR), (k, COLOUR)),
+            (grad_at, grad_at + len(grad), (k, GRAD)),
+        ]
+    if index:
+        raise LayoutMismatch(f"no group for {len(index)} values")
+    return Template.cut(svg, spots)
+
+
+def _fields(slots: Sequence[Slot], nodes: Sequence[GraphNode], theme: Theme) -> list[str]:
+    """What goes in each slot of a template for these nodes. Nothing needs escaping: number()
+    writes digits, ".", "-", "+", "e", "inf" and "nan" only."""
+    out = []
+    for k, field in slots:
+        node = nodes[k]
+        if field == DATA:
+            out.append(number(node.data))
+        elif field == GRAD:
+            out.append(number(node.grad))
+        elif field == SIGN:
+            out.append(grad_sign(node.grad))
+        else:
+            out.append(theme.grad_colours[grad_sign(node.grad)].lower())  # dot writes lower case
+    return out
+
+
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 _FONT = re.compile(r'font-family="([^"]*)"')
@@ -267,6 +364,7 @@ class Renderer:
         max_nodes: int = 400,
         max_layout: int = 8000,
         max_processes: int = 2,
+        layout_cache_bytes: int = 16 * 2**20,
     ) -> None:
         self.dot_command = dot_command
         self.timeout = timeout
@@ -274,6 +372,7 @@ class Renderer:
         self.max_layout = max_layout
         self.max_processes = max_processes
         self._slots = Slots(max_processes, timeout)
+        self.layouts = LayoutCache(layout_cache_bytes)
 
     def check_size(self, count: int) -> None:
         """The cheap check, on the number of values alone."""
@@ -295,8 +394,17 @@ class Renderer:
             )
 
     def svg(self, nodes: Sequence[GraphNode], theme: str = "light") -> str:
+        """The picture, from the layout kept for this shape; `dot` runs only for a new one."""
         self.check(nodes)
-        return self.run_dot(to_dot(nodes, theme))
+        masked = to_dot(nodes, theme, masked=True)
+        try:
+            template = self.layouts.get_or_build(
+                layout_key(masked), lambda: _template(self.run_dot(masked), nodes)
+            )
+        except LayoutMismatch:
+            log.warning("dot's SVG has no slots where the numbers go; drawing without layout reuse")
+            return self.run_dot(to_dot(nodes, theme))
+        return template.fill(_fields(template.slots, nodes, THEMES[theme]))
 
     def run_dot(self, dot: str) -> str:
         try:

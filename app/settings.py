@@ -36,6 +36,10 @@ class Settings:
     # total bytes of graph answers (JSON + SVG) kept for identical requests (a class loading the
     # same preset); 0 turns the cache off
     graph_cache_bytes: int = 32 * 1024 * 1024
+    # total bytes of picture layouts kept by graph shape (app/layout.py: an SVG with slots for the
+    # numbers, about the picture's size): a request that changes only numbers (a slider drag, the
+    # training page's sample graph) is drawn from one without running `dot`; 0 keeps none
+    layout_cache_bytes: int = 16 * 1024 * 1024
     # labeled leaves given a central-difference check (each costs three forward passes)...
     max_checked_leaves: int = 64
     # ...and fewer on big graphs: the checks evaluate at most this many nodes in all

@@ -2,12 +2,18 @@
 
     .venv/bin/python bench/bench_graph_api.py [--rounds N]
 
-Times, interleaved so both see the same machine load:
+Times, interleaved so all see the same machine load:
   bare     `dot -Tsvg` run as a subprocess on the DOT text the API draws for the lecture program;
-  full     POST /api/graph through TestClient, a fresh request each time (unique values: no cache hit);
+  full     POST /api/graph through TestClient, a new shape each time (the kept layouts cleared and
+           unique values: no cache hit, `dot` runs);
+  numbers  POST /api/graph with only numbers changed, as a slider drag does (a = 2.01, 2.02, ...):
+           drawn from the kept layout, no `dot` (app/layout.py); through TestClient and straight
+           through the ASGI app;
   cached   the same request repeated (a cache hit): through TestClient, and straight through the
            ASGI app without TestClient's threads (what a server adds is closer to the latter).
-Targets (issue 4): full / bare <= 1.5, a cached request < 2 ms.
+Then the same for a 398-value neuron, and the training page's sample graph (the lecture preset's
+net, one redraw per training step): how many steps reuse the layout, and a redraw against bare dot.
+Targets: full / bare <= 1.5 (issue 4), a cached request < 2 ms; numbers / bare <= 0.2 (issue 15).
 """
 
 from __future__ import annotations
@@ -27,9 +33,11 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from app.graph import get_service  # noqa: E402
 from app.main import app  # noqa: E402
 from app.render import to_dot  # noqa: E402
 from app.schemas import GraphNode  # noqa: E402
+from engine.train import preset_state, sample_program, step  # noqa: E402
 
 LECTURE = "L = (a*b + c)*f"
 # a 99-input neuron: 398 values, just under the default picture cap (400)
@@ -84,41 +92,74 @@ async def asgi_post(path: str, body: bytes) -> int:
     return status
 
 
+def bare_dot(dot: bytes) -> float:
+    return timed(lambda: subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, check=True))
+
+
+def nodes_of(response) -> list[GraphNode]:
+    assert response.status_code == 200, response.text
+    return [GraphNode(**node) for node in response.json()["nodes"]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=40, help="training steps for the sample graph")
     args = parser.parse_args()
+    layouts = get_service().renderer.layouts
+    loop = asyncio.new_event_loop()
 
     with TestClient(app) as client:
-        first = client.post("/api/graph", json={"source": LECTURE, "values": VALUES})
-        assert first.status_code == 200, first.text
-        nodes = [GraphNode(**node) for node in first.json()["nodes"]]
-        dot = to_dot(nodes, "light").encode()
+        post = lambda body: client.post("/api/graph", json=body)  # noqa: E731
+        nodes = nodes_of(post({"source": LECTURE, "values": VALUES}))
+        dot = to_dot(nodes).encode()
 
-        bare, full = [], []
+        bare, full, numbers, numbers_asgi = [], [], [], []
+        reused = 0
         for i in range(args.rounds):
-            values = {**VALUES, "f": -2.0 + (i + 1) * 1e-12}  # same picture, new cache key
-            bare.append(
-                timed(lambda: subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, check=True))
+            fresh = {**VALUES, "f": -2.0 + (i + 1) * 1e-12}  # same picture, new cache key
+            drag = {**VALUES, "a": 2.0 + (i + 1) * 0.01}  # new numbers, same layout
+            drag_asgi = json.dumps(
+                {"source": LECTURE, "values": {**drag, "b": -3.0 - (i + 1) * 0.01}}
+            ).encode()
+            bare.append(bare_dot(dot))
+            layouts.clear()
+            full.append(timed(lambda v=fresh: post({"source": LECTURE, "values": v})))
+            numbers.append(timed(lambda v=drag: post({"source": LECTURE, "values": v})))
+            numbers_asgi.append(
+                timed(lambda b=drag_asgi: loop.run_until_complete(asgi_post("/api/graph", b)))
             )
-            full.append(
-                timed(lambda v=values: client.post("/api/graph", json={"source": LECTURE, "values": v}))
-            )
+            reused += layouts.hits  # since the clear: the two numbers-only requests
+        assert reused == 2 * args.rounds, "a numbers-only change ran dot"
 
         repeat = {"source": LECTURE, "values": VALUES}
-        cached = [timed(lambda: client.post("/api/graph", json=repeat)) for _ in range(args.rounds * 10)]
+        cached = [timed(lambda: post(repeat)) for _ in range(args.rounds * 10)]
         healthz = [timed(lambda: client.get("/healthz")) for _ in range(args.rounds * 10)]
 
-        big = client.post("/api/graph", json={"source": BIG})
-        assert big.status_code == 200, big.text
-        big_dot = to_dot([GraphNode(**node) for node in big.json()["nodes"]], "light").encode()
-        big_bare = timed(
-            lambda: subprocess.run(["dot", "-Tsvg"], input=big_dot, capture_output=True, check=True)
-        )
-        big_full = timed(lambda: client.post("/api/graph", json={"source": BIG, "values": {"unused": 1.0}}))
+        big_dot = to_dot(nodes_of(post({"source": BIG}))).encode()
+        big_bare, big_full, big_numbers = [], [], []
+        for i in range(max(3, args.rounds // 8)):
+            big_bare.append(bare_dot(big_dot))
+            layouts.clear()
+            big_full.append(timed(lambda i=i: post({"source": BIG, "values": {"unused": float(i)}})))
+            drag = BIG.replace("b = 0.1", f"b = {0.1 + (i + 1) * 0.01:.2f}")
+            big_numbers.append(timed(lambda s=drag: post({"source": s})))
+
+        # the training page: one sample's graph redrawn after every step of the lecture preset
+        state = preset_state("lecture")
+        source, values = sample_program(state, 0)
+        train_nodes = nodes_of(post({"source": source, "values": values}))
+        train_dot = to_dot(train_nodes).encode()
+        train_bare, train_redraw = [], []
+        hits = layouts.hits
+        for _ in range(args.steps):
+            state, _ = step(state, 1)
+            source, values = sample_program(state, 0)
+            train_bare.append(bare_dot(train_dot))
+            train_redraw.append(timed(lambda b={"source": source, "values": values}: post(b)))
+        train_hits = layouts.hits - hits
 
     body = json.dumps(repeat).encode()
-    loop = asyncio.new_event_loop()
     assert loop.run_until_complete(asgi_post("/api/graph", body)) == 200
     direct = [
         timed(lambda: loop.run_until_complete(asgi_post("/api/graph", body))) for _ in range(args.rounds * 10)
@@ -126,15 +167,30 @@ def main() -> None:
     loop.close()
 
     ms = lambda xs: statistics.median(xs) * 1000  # noqa: E731
-    ratio = ms(full) / ms(bare)
     print(f"lecture program, {len(nodes)} values; medians of {args.rounds} runs (x10 for cached)")
     print(f"  bare dot -Tsvg subprocess         {ms(bare):8.2f} ms")
-    print(f"  POST /api/graph, no cache hit     {ms(full):8.2f} ms")
+    print(f"  POST /api/graph, new layout       {ms(full):8.2f} ms")
+    print(f"  POST, numbers only (client)       {ms(numbers):8.2f} ms")
+    print(f"  POST, numbers only (ASGI)         {ms(numbers_asgi):8.2f} ms")
     print(f"  POST /api/graph, cached (ASGI)    {ms(direct):8.2f} ms")
     print(f"  POST /api/graph, cached (client)  {ms(cached):8.2f} ms")
     print(f"  GET /healthz (client) for scale   {ms(healthz):8.2f} ms")
-    print(f"  398-value neuron, one run: bare dot {big_bare * 1000:.0f} ms, POST {big_full * 1000:.0f} ms")
-    print(f"ratio full / bare dot = {ratio:.2f} (target <= 1.5)")
+    print(
+        f"398-value neuron, medians of {len(big_bare)}: bare dot {ms(big_bare):.0f} ms, new layout "
+        f"{ms(big_full):.0f} ms, numbers only {ms(big_numbers):.1f} ms"
+    )
+    print(
+        f"training page's sample graph (lecture preset, {len(train_nodes)} values), "
+        f"{args.steps} steps: {train_hits} redraws reused the layout; bare dot {ms(train_bare):.1f} ms, "
+        f"redraw {ms(train_redraw):.1f} ms"
+    )
+    print(f"ratio full / bare dot = {ms(full) / ms(bare):.2f} (target <= 1.5)")
+    print(
+        f"ratio numbers only / bare dot = {ms(numbers) / ms(bare):.3f} through TestClient, "
+        f"{ms(numbers_asgi) / ms(bare):.3f} through ASGI (target <= 0.2, bar 0.5)"
+    )
+    print(f"ratio numbers only / bare dot, 398-value neuron = {ms(big_numbers) / ms(big_bare):.3f}")
+    print(f"ratio training redraw / bare dot = {ms(train_redraw) / ms(train_bare):.3f}")
     print(
         f"cached request = {ms(direct):.2f} ms (target < 2 ms; TestClient adds its own ~{ms(healthz):.1f} ms)"
     )

@@ -314,7 +314,8 @@ def test_repeated_requests_hit_the_cache(client, use_service, monkeypatch):
 
     client.post("/api/graph", json={"source": LECTURE, "theme": "projector"})
     client.post("/api/graph", json={"source": LECTURE, "h": 1e-4})
-    assert len(runs) == 3  # a different theme or h is a different entry
+    assert service.cache.misses == 3  # a different theme or h is a different entry...
+    assert len(runs) == 2  # ...but h changes no picture: its layout is reused (app/layout.py)
 
 
 def test_negative_zero_is_its_own_cache_entry(client, use_service):

@@ -244,7 +244,8 @@ def test_at_most_max_processes_dots_run_at_once_under_concurrent_requests(tmp_pa
         f'touch {running}/$$; ls {running} | wc -l >> {peak}; sleep 0.3; rm {running}/$$; exec dot "$@"',
     )
     service = GraphService(Renderer(dot_command=counting_dot, max_processes=2, timeout=60.0), cache_bytes=0)
-    requests = [GraphRequest(source=f"y = x*{k} + 1", values={"x": 1.0}) for k in range(8)]  # all different
+    # all different shapes (a shape already laid out is drawn without dot)
+    requests = [GraphRequest(source="y = x" + " + 1" * (k + 1), values={"x": 1.0}) for k in range(8)]
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(service.answer, requests))
     assert len(answers) == 8
