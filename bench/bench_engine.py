@@ -9,8 +9,9 @@ Target: forward+backward at least 5x faster than micrograd (5.3-5.5x on a quiet 
 Where the time goes: a micrograd op node is seven objects the cycle collector tracks (the
 Value, its set of children, the _backward closure, its cells and their tuple; counted with
 gc.get_objects()), tied in a reference cycle, and the collector walks every live one of them
-again and again while a graph grows; that is most of micrograd's build time. Ours is one object per node (engine/engine.py says how), so the walks
-are short, and backward sorts the op nodes by creation order instead of recursing.
+again and again while a graph grows; that is most of micrograd's build time. Ours is one object
+per node (engine/engine.py says how), so the walks are short, and backward sorts the op nodes
+by creation order instead of recursing.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from numbers import Real
 from typing import NamedTuple
 
-from .engine import RULES, MathError, Value
+from .engine import MathError, Value
 
 __all__ = [
     "FUNCTIONS",
@@ -375,7 +375,7 @@ class _Parser:
         a sign, or an operator waiting for its right side. Each level costs two Python
         frames at most, so MAX_DEPTH keeps the recursion well inside Python's limit.
         """
-        if depth >= MAX_DEPTH:
+        if depth > MAX_DEPTH:
             raise self.error(
                 f"the expression is nested too deeply (more than {MAX_DEPTH} levels of "
                 "parentheses, calls, signs and operators)",
@@ -677,6 +677,8 @@ class _Builder:
                     stack[-1] = -stack[-1]
                 else:
                     stack[-1] = FUNCTIONS[token.text](stack[-1])
+                if stack[-1]._own_backward is not None:  # a value, but a slope that isn't finite:
+                    stack[-1]._own_backward()  # its MathError, now, at its place (the page runs backward)
                 if self.positions is not None:
                     self.positions[id(stack[-1])] = (token.line, token.column)
         except MathError as error:
@@ -699,7 +701,7 @@ def _explain_math(error: MathError) -> str:
         shown = f"{a} {op} {b}"
     else:
         shown = f"{op}({a})"
-    if _has_value(op, xs):  # the value is fine: its local derivative is not
+    if error.what == "derivative":  # the value is fine: its local derivative is not
         if op == "**" and xs[0] < 0:
             return (
                 f"{shown} has a value, but its slope with respect to the exponent needs log({a}), "
@@ -715,15 +717,6 @@ def _explain_math(error: MathError) -> str:
     if op == "**" and xs[0] < 0 and not float(xs[1]).is_integer():
         return f"{shown} has no real value: a negative number to a fractional power"
     return f"{shown} is too large for a float (it overflows past about 1.8e308)"
-
-
-def _has_value(op: str, xs: tuple[float, ...]) -> bool:
-    """Whether ``op(*xs)`` itself is a finite real number."""
-    try:
-        out = RULES[op].forward(*xs)
-    except (ArithmeticError, ValueError, TypeError, KeyError):
-        return False
-    return isinstance(out, float | int) and math.isfinite(out)
 
 
 # ---------------------------------------------------------------------------------------

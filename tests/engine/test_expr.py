@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 import sys
 
@@ -536,7 +537,7 @@ def test_ten_thousand_open_parens_hit_the_depth_limit() -> None:
     with pytest.raises(ExprError) as caught:
         parse("(" * 10_000)
     assert "nested too deeply" in caught.value.message
-    assert (caught.value.line, caught.value.column) == (1, MAX_DEPTH + 1)
+    assert (caught.value.line, caught.value.column) == (1, MAX_DEPTH + 2)  # the first '(' past the limit
     with pytest.raises(ExprError) as caught:
         parse("(" * (MAX_SOURCE_CHARS + 1))  # the source limit speaks first
     assert "the limit is" in caught.value.message
@@ -559,12 +560,21 @@ def test_deep_nesting_is_an_expr_error_not_a_recursion_error(source: str) -> Non
     assert "nested too deeply" in caught.value.message
 
 
-def test_nesting_just_under_the_limit_parses() -> None:
-    assert parse("(" * (MAX_DEPTH - 1) + "a" + ")" * (MAX_DEPTH - 1), {"a": 2}).data == 2.0
-    assert parse("-" * (MAX_DEPTH - 1) + "2").data == -2.0  # a literal: signs fold into it
-    assert parse("tanh(" * (MAX_DEPTH - 1) + "1" + ")" * (MAX_DEPTH - 1)).data > 0
-    with pytest.raises(ExprError, match="nested too deeply"):
-        parse("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH, {"a": 2})
+@pytest.mark.parametrize(
+    "nest",
+    [
+        lambda n: "(" * n + "a" + ")" * n,
+        lambda n: "-" * n + "a",
+        lambda n: "-" * n + "2",  # a literal: signs fold into it, but each one is still a level
+        lambda n: "tanh(" * n + "a" + ")" * n,
+        lambda n: "a" + "**a" * n,  # each '**' waits for its right side
+    ],
+)
+def test_nesting_exactly_max_depth_parses_and_one_more_level_does_not(nest) -> None:
+    assert math.isfinite(parse(nest(MAX_DEPTH), {"a": 0.5}).data)
+    with pytest.raises(ExprError) as caught:
+        parse(nest(MAX_DEPTH + 1), {"a": 0.5})
+    assert f"nested too deeply (more than {MAX_DEPTH} levels" in caught.value.message
 
 
 def test_worst_nesting_fits_under_a_deep_caller_stack() -> None:
