@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from engine import Value, topological_order
+from engine.diagnostics import typos as count_typos
 from engine.expr import (
     MAX_DEPTH,
     MAX_LISTED_NAMES,
@@ -18,7 +19,6 @@ from engine.expr import (
     MAX_SOURCE_CHARS,
     ExprError,
     Token,
-    _typos,
     parse,
     tokenize,
 )
@@ -485,8 +485,8 @@ def test_many_missing_names_are_listed_up_to_the_limit_with_a_count_of_the_rest(
     ],
 )
 def test_typos_counts_edits_up_to_a_limit(a: str, b: str, typos: int) -> None:
-    assert _typos(a, b, 2) == min(typos, 3)
-    assert _typos(b, a, 2) == min(typos, 3)
+    assert count_typos(a, b, 2) == min(typos, 3)
+    assert count_typos(b, a, 2) == min(typos, 3)
 
 
 def test_errors_come_in_the_order_of_the_text() -> None:
@@ -675,9 +675,10 @@ def test_the_parser_never_evaluates_python() -> None:
     import ast
     from pathlib import Path
 
+    import engine.diagnostics
     import engine.expr
 
-    tree = ast.parse(Path(engine.expr.__file__).read_text())
+    tree = ast.parse(Path(engine.expr.__file__).read_text() + Path(engine.diagnostics.__file__).read_text())
     calls = [node.func for node in ast.walk(tree) if isinstance(node, ast.Call)]
     called = {func.id for func in calls if isinstance(func, ast.Name)}
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
@@ -693,3 +694,10 @@ def test_positions_say_where_each_node_was_made() -> None:
     nodes = topological_order(out)
     where = {(n.label or n._op or n.data): positions[id(n)] for n in nodes}
     assert where == {"a": (1, 5), "b": (2, 5), "*": (3, 11), "tanh": (3, 5), 1.0: (3, 17), "L": (3, 15)}
+
+
+def test_the_diagnostics_know_every_operator_of_the_binding_power_tables() -> None:
+    from engine.diagnostics import BINARY_OPERATORS, OPERATORS
+    from engine.expr import INFIX, PREFIX
+
+    assert BINARY_OPERATORS == set(INFIX) | set(PREFIX) == set(OPERATORS.split())
