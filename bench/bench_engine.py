@@ -21,7 +21,9 @@ collector off, micrograd builds the balanced graph in 0.23 s and ours in 0.14 s,
 pay CPython's cost of a Python-level operator call and a new object per node. The collector
 then adds about 0.9 s to micrograd and 0.16 s to ours (our one tracked object per node is still
 walked by two full collections while the graph grows), and backward is 0.11 s against 0.06 s.
-No pure-Python object escapes the collector, so the ratio stays near 5-6x in CPU time.
+No pure-Python object escapes the collector, so the ratio stays near 5-6x in CPU time. The
+``__dict__`` slot that lets a Value take new attributes costs 10-15% of the build on Python 3.11
+(each instance gets its attribute-values array when it is made), measured side by side.
 """
 
 from __future__ import annotations
