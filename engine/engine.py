@@ -2,9 +2,13 @@
 
 Every operation is one row of ``RULES``: how it computes its value, and its local
 derivative with respect to each input. A node stores those local derivatives as plain
-numbers (``_local``), so ``backward()`` is a single loop over the topological order:
+numbers (``_da``, ``_db``), so ``backward()`` is a single loop over the topological order:
 multiply by the upstream grad and add into the input. No node holds a closure over
 itself, so building and dropping large graphs creates no reference cycles.
+
+micrograd's own way of adding an op works too: make the node by hand,
+``out = Value(t, (self,), 'tanh')``, and assign it a closure, ``out._backward = _backward``.
+``backward()`` calls such a closure in the same walk, in its place in the order.
 
 Speed (``python -m bench.bench_engine``): a node is one small object (inputs and local
 derivatives in slots, no tuples), ``+ - *`` are their rows written out, and the topological
@@ -15,22 +19,44 @@ object per node and no cycles keep that walk short here.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import operator
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class MathError(ArithmeticError):
-    """An operation whose result or local derivative is not a finite real number."""
+    """An operation whose result, or one of its local derivatives, is not a finite real number.
 
-    def __init__(self, op: str, operands: tuple[float, ...], what: str = "result") -> None:
+    ``what`` is ``"result"``, or ``"derivative"`` when the value is fine and only a slope is
+    not; then ``derivative`` is that local derivative as ``RULES`` writes it.
+    """
+
+    def __init__(
+        self, op: str, operands: tuple[float, ...], what: str = "result", derivative: str = ""
+    ) -> None:
         self.op = op
         self.operands = operands
         self.what = what
+        self.derivative = derivative
         args = ", ".join(_show(x) for x in operands)
-        super().__init__(f"{op}({args}) has no finite real {what}")
+        if what == "derivative":
+            message = (
+                f"{op}({args}) has a finite value, but its local derivative {derivative} is not a "
+                "finite real number there, so backward can't pass a grad through it"
+            )
+        else:
+            message = f"{op}({args}) has no finite real {what}"
+        super().__init__(message)
+
+
+class CustomOpError(LookupError):
+    """A node made by hand, micrograd-style (a custom op), where the engine would need its rule."""
+
+
+CUSTOM_OP = "custom op: no local derivative rule"  # what a custom op shows where a rule would be
 
 
 class Rule(NamedTuple):
@@ -51,6 +77,16 @@ def _sigmoid(a: float) -> float:
     return z / (1.0 + z)
 
 
+def _power(a: float, b: float) -> float:
+    """``a ** b`` for a slope: inf or nan where math.pow raises (0 ** -0.5 is an infinite slope)."""
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return math.inf
+    except ValueError:  # 0 to a negative power, or a negative base to a fractional one
+        return math.inf if a == 0 else math.nan
+
+
 def _log_or_zero(a: float, out: float) -> float:
     # d(a**b)/db = a**b * ln a; at a == 0 the result is flat in b (0**b == 0 for b > 0)
     if a > 0:
@@ -67,12 +103,13 @@ RULES: dict[str, Rule] = {
     "/": Rule(lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b), ("1/b", "-a/b²")),
     "**": Rule(
         math.pow,  # unlike a**b, never complex: a negative base to a fractional power raises
-        lambda a, b, out: (b * math.pow(a, b - 1), _log_or_zero(a, out)),
+        lambda a, b, out: (b * _power(a, b - 1), _log_or_zero(a, out)),
         ("b·a^(b-1)", "a^b·ln a"),
     ),
-    "**k": Rule(math.pow, lambda a, k, out: (k * math.pow(a, k - 1),), ("k·a^(k-1)",)),
+    "**k": Rule(math.pow, lambda a, k, out: (k * _power(a, k - 1),), ("k·a^(k-1)",)),
     "neg": Rule(lambda a: -a, lambda a, out: (-1.0,), ("-1",)),
-    "tanh": Rule(math.tanh, lambda a, out: (1.0 - out * out,), ("1 - tanh²",)),
+    # (1 - t)(1 + t) is 1 - t², without losing digits near saturation (t = 0.99999999)
+    "tanh": Rule(math.tanh, lambda a, out: ((1.0 - out) * (1.0 + out),), ("(1 - tanh)·(1 + tanh)",)),
     "exp": Rule(math.exp, lambda a, out: (out,), ("exp a",)),
     "log": Rule(math.log, lambda a, out: (1.0 / a,), ("1/a",)),
     "relu": Rule(_relu, lambda a, out: (1.0 if a > 0 else 0.0,), ("1 if a > 0 else 0",)),
@@ -80,9 +117,19 @@ RULES: dict[str, Rule] = {
 }
 
 
-def rule_of(node: Value) -> Rule:
-    """The row of ``RULES`` that made ``node`` (a leaf has none: KeyError)."""
+def rule_of(node: Value) -> Rule | None:
+    """The row of ``RULES`` that made ``node``; None for a leaf or a custom op."""
+    if node._a is None or node._da is None:
+        return None
     return RULES["**k" if node._arg is not None else node._op]
+
+
+def derivative_formulas(node: Value) -> list[str]:
+    """The local derivatives of ``node`` as formulas, one per input (``CUSTOM_OP`` for a custom op)."""
+    rule = rule_of(node)
+    if rule is None:
+        return [CUSTOM_OP] * len(node._prev)
+    return list(rule.derivatives)
 
 
 def _show(x: float) -> str:
@@ -90,9 +137,10 @@ def _show(x: float) -> str:
 
 
 def _evaluate(rule: Rule, op: str, xs: tuple[float, ...]) -> tuple[float, tuple[float, ...]]:
-    """``rule``'s value on ``xs`` and its local derivatives, both finite, or a ``MathError`` for ``op``.
+    """``rule``'s value on ``xs`` (finite, or a ``MathError`` for ``op``) and its local derivatives.
 
-    For ``"**k"`` the constant exponent is the last of ``xs``.
+    For ``"**k"`` the constant exponent is the last of ``xs``. A derivative may be inf or nan:
+    see ``_slope_check``.
     """
     try:
         out = rule.forward(*xs)
@@ -102,22 +150,42 @@ def _evaluate(rule: Rule, op: str, xs: tuple[float, ...]) -> tuple[float, tuple[
     # x - x is 0 for a finite x and nan for inf or nan: one check, no function call
     if out - out:
         raise MathError(op, xs)
-    for d in local:
-        if d - d:
-            raise MathError(op, xs, "derivative")
     return out, local
+
+
+def _slope_check(
+    rule: Rule, op: str, xs: tuple[float, ...], local: tuple[float, ...]
+) -> Callable[[], None] | None:
+    """None when every local derivative is finite. Otherwise what backward does at this node
+    instead of the chain rule: raise a ``MathError`` naming the first derivative that is not.
+
+    So ``Value(0.0) ** 0.5`` is 0, as in micrograd, and only ``backward()`` fails, when it
+    reaches that node (micrograd fails there too, with Python's ZeroDivisionError).
+    """
+    for d, formula in zip(local, rule.derivatives, strict=True):
+        if d - d:
+            return functools.partial(_raise_math_error, op, xs, formula)
+    return None
+
+
+def _raise_math_error(op: str, xs: tuple[float, ...], formula: str) -> None:
+    raise MathError(op, xs, "derivative", formula)
 
 
 def _apply(op: str, inputs: tuple[Value, ...], arg: float | None = None) -> Value:
     """Make the node ``op(*inputs)``, or ``inputs[0] ** arg`` when ``arg`` is a number."""
+    xs: tuple[float, ...]
     if arg is not None:
-        out, local = _evaluate(RULES["**k"], "**", (inputs[0].data, arg))
-        return _node(out, f"**{_show(arg)}", inputs[0], None, local[0], arg)  # _db holds the exponent
-    if len(inputs) == 2:
-        out, local = _evaluate(RULES[op], op, (inputs[0].data, inputs[1].data))
-        return _node(out, op, inputs[0], inputs[1], local[0], local[1])
-    out, local = _evaluate(RULES[op], op, (inputs[0].data,))
-    return _node(out, op, inputs[0], None, local[0], 0.0)
+        rule, xs = RULES["**k"], (inputs[0].data, arg)
+        out, local = _evaluate(rule, op, xs)
+        node = _node(out, f"**{_show(arg)}", inputs[0], None, local[0], arg)  # _db holds the exponent
+    else:
+        rule, xs = RULES[op], tuple(x.data for x in inputs)
+        out, local = _evaluate(rule, op, xs)
+        b = inputs[1] if len(inputs) == 2 else None
+        node = _node(out, op, inputs[0], b, local[0], local[1] if b is not None else 0.0)
+    node._own_backward = _slope_check(rule, op, xs, local)
+    return node
 
 
 _new = object.__new__
@@ -139,11 +207,12 @@ def _node(data: float, op: str, a: Value, b: Value | None, da: float, db: float)
     node._op = op
     node.label = ""
     node._serial = next(_serials)
+    node._own_backward = None
     return node
 
 
-def _lift(x: Value | float) -> Value:
-    return x if isinstance(x, Value) else Value(x)
+def _no_backward() -> None:
+    """micrograd's ``_backward`` of a node nobody gave one: it passes no grad on."""
 
 
 class Value:
@@ -152,24 +221,43 @@ class Value:
     A node has at most two inputs, kept in slots (``_a``, ``_b``) with their local derivatives
     (``_da``, ``_db``) rather than in tuples: one object per node is what makes large graphs
     cheap to build and to collect. ``_prev`` and ``_local`` give them as tuples, micrograd-style.
+    Like micrograd's, a Value takes any new attribute (``p.m = 0.0`` for an optimiser's moment):
+    those live in a ``__dict__`` made only for the Values that get one.
     """
 
-    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_op", "label", "_serial")
+    __slots__ = (
+        "data",
+        "grad",
+        "_a",  # the inputs in order, with repeats (micrograd keeps a set)
+        "_b",
+        "_da",  # d self / d input; None for a custom op (a node made by hand): it has no rule
+        "_db",
+        "_op",  # the op that produced this node, as shown on the graph
+        "label",
+        "_serial",  # a node's place in creation order (-1 for a leaf: see topological_order)
+        "_own_backward",  # None, or what backward() calls here instead of the rule: see _backward
+        "__dict__",
+    )
 
     def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         self.data = data
         self.grad: float = 0
-        self._a: Value | None = None  # the inputs in order, with repeats (micrograd keeps a set)
+        self._a: Value | None = None
         self._b: Value | None = None
-        self._da = self._db = 0.0  # d self / d input
-        self._op = _op  # the op that produced this node, as shown on the graph
+        self._da: float | None = 0.0
+        self._db: float | None = 0.0
+        self._op = _op
         self.label = label
-        self._serial = -1  # a leaf's place in topological_order() is set by its first use
-        if _children:  # a node made by hand, micrograd-style: no rule, so it passes on no grad
-            if len(_children) > 2:
-                raise ValueError(f"a node has at most two inputs, got {len(_children)}")
-            self._a, self._b = _children[0], (_children[1] if len(_children) == 2 else None)
+        self._serial = -1
+        self._own_backward: Callable[[], None] | None = None
+        if _children:  # a node made by hand, micrograd-style: a custom op, with no rule
+            children = tuple(_children)
+            if len(children) > 2:
+                raise ValueError(f"a node has at most two inputs, got {len(children)}")
+            self._a, self._b = children[0], (children[1] if len(children) == 2 else None)
+            self._da = self._db = None
             self._serial = next(_serials)
+            self._own_backward = _no_backward  # until its maker assigns _backward
 
     @property
     def _prev(self) -> tuple[Value, ...]:
@@ -181,16 +269,36 @@ class Value:
     @property
     def _arg(self) -> float | None:
         """The constant exponent of a ``**k`` node (kept in ``_db``: such a node has one input)."""
-        if self._a is not None and self._b is None and self._op.startswith("**"):
+        if self._b is None and self._da is not None and self._a is not None and self._op.startswith("**"):
             return self._db
         return None
 
     @property
     def _local(self) -> tuple[float, ...]:
-        """d self / d input, one per input."""
-        if self._a is None:
+        """d self / d input, one per input; none for a leaf or a custom op."""
+        if self._a is None or self._da is None:
             return ()
-        return (self._da,) if self._b is None else (self._da, self._db)
+        return (self._da,) if self._b is None else (self._da, self._db)  # type: ignore[return-value]
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """The chain rule at this node, micrograd's name for it (the lecture calls ``o._backward()``
+        by hand, node by node). Assigning a closure here, as micrograd code does for a new op,
+        makes ``backward()`` call it at this node instead of the rule table.
+        """
+        return self._chain_rule if self._own_backward is None else self._own_backward
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        self._own_backward = closure
+        self._da = None  # its maker's closure, not a rule of the table: a custom op
+
+    def _chain_rule(self) -> None:
+        """Each input gets upstream grad x local derivative (a leaf has none to pass on)."""
+        if self._a is not None:
+            self._a.grad += self._da * self.grad  # type: ignore[operator]
+            if self._b is not None:
+                self._b.grad += self._db * self.grad  # type: ignore[operator]
 
     # + - and * are the bulk of every graph, so they skip _apply's table lookup and generic
     # checks: each is its row of RULES written out (tests hold them equal to the table). With
@@ -264,31 +372,30 @@ class Value:
     def sigmoid(self) -> Value:
         return _apply("sigmoid", (self,))
 
-    def _backward(self) -> None:
-        """The chain rule at this node: each input gets upstream grad x local derivative.
-
-        micrograd's name for it: the lecture calls ``o._backward()`` by hand, node by node.
-        """
-        if self._a is not None:
-            self._a.grad += self._da * self.grad
-            if self._b is not None:
-                self._b.grad += self._db * self.grad
-
     def backward(self) -> None:
         """Fill in ``grad`` for every node behind this one (grads accumulate, as in micrograd).
 
-        ``_backward()`` written out for each node, from the output back to the leaves.
+        ``_backward()`` for each node, from the output back to the leaves: the rule table's
+        chain rule written out, or the node's own closure where it has one.
         """
         self.grad = 1
         for node in reversed(topological_order(self, leaves=False)):
+            own = node._own_backward
+            if own is not None:
+                own()  # micrograd's way: it reads node.grad and adds into its inputs' grads
+                continue
             grad = node.grad
-            node._a.grad += node._da * grad  # type: ignore[union-attr]  # an op's node has inputs
+            node._a.grad += node._da * grad  # type: ignore[union-attr,operator]  # an op has inputs
             b = node._b
             if b is not None:
-                b.grad += node._db * grad
+                b.grad += node._db * grad  # type: ignore[operator]
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+
+def _lift(x: Value | float) -> Value:
+    return x if isinstance(x, Value) else Value(x)
 
 
 _serial_of = operator.attrgetter("_serial")
@@ -344,18 +451,23 @@ def trace(root: Value) -> tuple[list[Value], list[Edge]]:
 def forward(nodes: list[Value], changed: Value | None = None) -> None:
     """Recompute ``data`` and local derivatives of a topologically ordered graph from its leaves.
 
-    With ``changed``, only the nodes that depend on that one are recomputed.
+    With ``changed``, only the nodes that depend on that one are recomputed. A custom op
+    can't be recomputed (its forward is its maker's code): a ``CustomOpError``.
     """
     stale = None if changed is None else {changed}
     for node in nodes:
         inputs = node._prev
         if inputs and (stale is None or any(child in stale for child in inputs)):
+            rule = rule_of(node)
+            if rule is None:
+                raise CustomOpError(f"{CUSTOM_OP}, so its value can't be recomputed ('{node._op}')")
             arg = node._arg
+            op = "**" if arg is not None else node._op
+            xs: tuple[Any, ...] = tuple(x.data for x in inputs) if arg is None else (inputs[0].data, arg)
+            node.data, local = _evaluate(rule, op, xs)
+            node._da = local[0]
             if arg is None:
-                node.data, local = _evaluate(RULES[node._op], node._op, tuple(x.data for x in inputs))
-                node._da = local[0]
                 node._db = local[1] if len(local) == 2 else 0.0
-            else:
-                node.data, (node._da,) = _evaluate(RULES["**k"], "**", (inputs[0].data, arg))
+            node._own_backward = _slope_check(rule, op, xs, local)
             if stale is not None:
                 stale.add(node)

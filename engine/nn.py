@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from numbers import Real
 from typing import Any
 
 from .engine import Value
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 
-Inputs = Sequence[Value | float] | Value | float
+Inputs = Sequence[Value | float] | Value | float  # or a NumPy array: anything list() takes
+
+
+def inputs(x: Any, n: int) -> list[Value | float]:
+    """``x`` as ``n`` inputs: a Value or a number is one; a list, tuple or NumPy row is as
+    many as it holds. NumPy numbers become floats. Any other length is a ValueError."""
+    xs = [x] if isinstance(x, Value | Real) else list(x)
+    if len(xs) != n:
+        raise ValueError(f"expected {n} input{'s' if n != 1 else ''}, got {len(xs)}")
+    return [xi if isinstance(xi, Value) else float(xi) for xi in xs]
 
 
 class Module:
@@ -44,7 +54,10 @@ class Neuron(Module):
         self.activation = activation
 
     def __call__(self, x: Inputs) -> Value:
-        xs = x if isinstance(x, Sequence) else [x]
+        return self.activate(inputs(x, len(self.w)))
+
+    def activate(self, xs: list[Value | float]) -> Value:
+        """The neuron on inputs already checked (a Layer checks them once for all its neurons)."""
         act = sum((wi * xi for wi, xi in zip(self.w, xs, strict=True)), self.b)
         return getattr(act, self.activation)() if self.nonlin else act
 
@@ -58,10 +71,12 @@ class Neuron(Module):
 
 class Layer(Module):
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        self.nin = nin
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
+        xs = inputs(x, self.nin)
+        out = [n.activate(xs) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:

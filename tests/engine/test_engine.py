@@ -130,8 +130,6 @@ def test_constant_exponent_is_shown_like_micrograd():
         (lambda: Value(1e200) * Value(1e200), "*"),
         (lambda: Value(1e308) + Value(1e308), "+"),
         (lambda: Value(10.0) ** 400, "**"),
-        (lambda: Value(0.0) ** 0.5, "**"),  # the value is 0 but its slope is infinite
-        (lambda: Value(-2.0) ** Value(2.0), "**"),  # d/db needs ln(-2)
     ],
 )
 def test_non_finite_results_raise_one_clear_error(make, op):
@@ -140,6 +138,27 @@ def test_non_finite_results_raise_one_clear_error(make, op):
     assert info.value.op == op
     assert str(info.value).startswith(f"{op}(")
     assert "finite real" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "data", "formula"),
+    [
+        (lambda: Value(0.0) ** 0.5, 0.0, "k·a^(k-1)"),  # the value is 0 but its slope is infinite
+        (lambda: (Value(0.0) ** 2 + Value(0.0) ** 2) ** 0.5, 0.0, "k·a^(k-1)"),  # a length at the origin
+        (lambda: Value(-2.0) ** Value(2.0), 4.0, "a^b·ln a"),  # d/db needs ln(-2)
+        (lambda: Value(0.0) ** Value(0.5), 0.0, "b·a^(b-1)"),
+    ],
+)
+def test_a_slope_that_is_not_finite_fails_in_backward_naming_the_derivative(make, data, formula):
+    out = make()  # forward works, as in micrograd
+    assert out.data == data
+    with pytest.raises(MathError) as info:
+        out.backward()
+    assert (info.value.op, info.value.what, info.value.derivative) == ("**", "derivative", formula)
+    message = f"has a finite value, but its local derivative {formula} is not a finite real number"
+    assert message in str(info.value)
+    with pytest.raises(MathError, match="local derivative"):
+        out._backward()  # by hand too
 
 
 def test_math_error_names_its_operands():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 import sys
 
 import pytest
 
 from engine import Value, topological_order
+from engine.diagnostics import typos as count_typos
 from engine.expr import (
     MAX_DEPTH,
     MAX_LISTED_NAMES,
@@ -17,7 +19,6 @@ from engine.expr import (
     MAX_SOURCE_CHARS,
     ExprError,
     Token,
-    _typos,
     parse,
     tokenize,
 )
@@ -484,8 +485,8 @@ def test_many_missing_names_are_listed_up_to_the_limit_with_a_count_of_the_rest(
     ],
 )
 def test_typos_counts_edits_up_to_a_limit(a: str, b: str, typos: int) -> None:
-    assert _typos(a, b, 2) == min(typos, 3)
-    assert _typos(b, a, 2) == min(typos, 3)
+    assert count_typos(a, b, 2) == min(typos, 3)
+    assert count_typos(b, a, 2) == min(typos, 3)
 
 
 def test_errors_come_in_the_order_of_the_text() -> None:
@@ -536,7 +537,7 @@ def test_ten_thousand_open_parens_hit_the_depth_limit() -> None:
     with pytest.raises(ExprError) as caught:
         parse("(" * 10_000)
     assert "nested too deeply" in caught.value.message
-    assert (caught.value.line, caught.value.column) == (1, MAX_DEPTH + 1)
+    assert (caught.value.line, caught.value.column) == (1, MAX_DEPTH + 2)  # the first '(' past the limit
     with pytest.raises(ExprError) as caught:
         parse("(" * (MAX_SOURCE_CHARS + 1))  # the source limit speaks first
     assert "the limit is" in caught.value.message
@@ -559,12 +560,21 @@ def test_deep_nesting_is_an_expr_error_not_a_recursion_error(source: str) -> Non
     assert "nested too deeply" in caught.value.message
 
 
-def test_nesting_just_under_the_limit_parses() -> None:
-    assert parse("(" * (MAX_DEPTH - 1) + "a" + ")" * (MAX_DEPTH - 1), {"a": 2}).data == 2.0
-    assert parse("-" * (MAX_DEPTH - 1) + "2").data == -2.0  # a literal: signs fold into it
-    assert parse("tanh(" * (MAX_DEPTH - 1) + "1" + ")" * (MAX_DEPTH - 1)).data > 0
-    with pytest.raises(ExprError, match="nested too deeply"):
-        parse("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH, {"a": 2})
+@pytest.mark.parametrize(
+    "nest",
+    [
+        lambda n: "(" * n + "a" + ")" * n,
+        lambda n: "-" * n + "a",
+        lambda n: "-" * n + "2",  # a literal: signs fold into it, but each one is still a level
+        lambda n: "tanh(" * n + "a" + ")" * n,
+        lambda n: "a" + "**a" * n,  # each '**' waits for its right side
+    ],
+)
+def test_nesting_exactly_max_depth_parses_and_one_more_level_does_not(nest) -> None:
+    assert math.isfinite(parse(nest(MAX_DEPTH), {"a": 0.5}).data)
+    with pytest.raises(ExprError) as caught:
+        parse(nest(MAX_DEPTH + 1), {"a": 0.5})
+    assert f"nested too deeply (more than {MAX_DEPTH} levels" in caught.value.message
 
 
 def test_worst_nesting_fits_under_a_deep_caller_stack() -> None:
@@ -665,9 +675,10 @@ def test_the_parser_never_evaluates_python() -> None:
     import ast
     from pathlib import Path
 
+    import engine.diagnostics
     import engine.expr
 
-    tree = ast.parse(Path(engine.expr.__file__).read_text())
+    tree = ast.parse(Path(engine.expr.__file__).read_text() + Path(engine.diagnostics.__file__).read_text())
     calls = [node.func for node in ast.walk(tree) if isinstance(node, ast.Call)]
     called = {func.id for func in calls if isinstance(func, ast.Name)}
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
@@ -683,3 +694,10 @@ def test_positions_say_where_each_node_was_made() -> None:
     nodes = topological_order(out)
     where = {(n.label or n._op or n.data): positions[id(n)] for n in nodes}
     assert where == {"a": (1, 5), "b": (2, 5), "*": (3, 11), "tanh": (3, 5), 1.0: (3, 17), "L": (3, 15)}
+
+
+def test_the_diagnostics_know_every_operator_of_the_binding_power_tables() -> None:
+    from engine.diagnostics import BINARY_OPERATORS, OPERATORS
+    from engine.expr import INFIX, PREFIX
+
+    assert BINARY_OPERATORS == set(INFIX) | set(PREFIX) == set(OPERATORS.split())

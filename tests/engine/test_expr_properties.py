@@ -229,6 +229,9 @@ def reference(program: Program) -> Value:
     result = Value(0.0)
     for target, tree in program.statements:
         result = env[target] = lift(build(tree, env))
+        for node in topological_order(result):  # the engine makes a node whose slope isn't finite
+            if node._own_backward is not None:  # and fails in backward; parse refuses it at once
+                node._own_backward()  # its MathError
         if tree.kind != "name":  # the statement labels the node it makes; a bare name is an alias
             result.label = target
     return result
