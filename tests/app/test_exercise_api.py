@@ -39,13 +39,15 @@ def test_many_more_exercises_pass_every_check_the_graph_api_makes_before_drawing
     """120 seeds a level through the graph service with the app's limits (size, layout, grads
     that overflow, checks); only dot itself is left out, as it takes a while."""
     settings = get_settings()
-    renderer = Renderer(
-        max_nodes=settings.max_render_nodes,
-        max_layout=settings.max_layout_size,
-        layout_cache_bytes=0,  # each picture straight from (the stand-in for) dot
-    )
+    renderer = Renderer(max_nodes=settings.max_render_nodes, max_layout=settings.max_layout_size)
     drawn = []
-    monkeypatch.setattr(renderer, "run_dot", lambda dot: drawn.append(dot) or "<svg/>")
+
+    def svg(nodes, theme="light"):  # the renderer's own checks, then a stand-in for the layout
+        renderer.check(nodes)
+        drawn.append(nodes)
+        return "<svg/>"
+
+    monkeypatch.setattr(renderer, "svg", svg)
     service = GraphService(renderer, settings.max_checked_leaves, settings.max_check_evaluations, 0)
     for seed in range(120):
         ex = exercise(level, seed)
