@@ -16,7 +16,7 @@ from html import escape
 from typing import NamedTuple
 
 from .schemas import GraphNode
-from .slots import Busy, Slots
+from .slots import BlockingSlots, Busy
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +273,7 @@ class Renderer:
         self.max_nodes = max_nodes
         self.max_layout = max_layout
         self.max_processes = max_processes
-        self._slots = Slots(max_processes, timeout)
+        self._slots = BlockingSlots(max_processes, timeout)
 
     def check_size(self, count: int) -> None:
         """The cheap check, on the number of values alone."""

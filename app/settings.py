@@ -78,6 +78,31 @@ class Settings:
     # redo) may ask for: steps x samples per step x parameters; the demo's 100 steps are 3.4e6,
     # about 0.2 s of CPU
     train_max_work: int = 50_000_000
+    # availability (one client must not make the server wait for everyone; bench/availability.py):
+    # callers that may wait for a training place at once; more get 503 with Retry-After at once
+    train_max_waiting: int = 64
+    # ...and for a graph build (a `dot` place); the wait is at most render_timeout_seconds
+    graph_max_waiting: int = 64
+    # training work done in one hold of a place (same units as train_max_work, about 60 ns each
+    # on one core: 3e6 is ~0.2 s); a request or stream event with more gives the place back
+    # between pieces of this size, so a step or a stream never waits behind a long request
+    train_slot_work: int = 3_000_000
+    # per step, on top of batch x parameters: the work the estimate adds for the step's fixed cost
+    # and for each neuron (measured: bench/train_work.py; small batches cost far more than
+    # batch x parameters says)
+    train_step_work: int = 3000
+    train_neuron_work: int = 250
+    # streams (POST or GET /api/train/stream) open at once, in all and from one client address;
+    # more get 503 with Retry-After
+    train_max_streams: int = 32
+    train_max_streams_per_client: int = 4
+    # a stream whose client has not taken an event for this long is ended (a client that stops
+    # reading holds no more than the event being written)
+    stream_write_timeout_seconds: float = 10.0
+    # validation errors listed in a 422 (the rest are counted, not listed); an input longer than
+    # max_echoed_input characters is not echoed back
+    max_validation_errors: int = 20
+    max_echoed_input: int = 100
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from engine.expr import ExprError
-
-from ..graph import Answer, GraphService, get_service
-from ..render import RenderError
+from ..graph import GraphService, get_service
 from ..schemas import (
     BadRequestResponse,
     ErrorResponse,
@@ -41,32 +38,29 @@ SVG_HEADERS = {"Cache-Control": "public, max-age=3600"}
 Service = Annotated[GraphService, Depends(get_service)]
 
 
-def _answer(service: GraphService, request: GraphRequest) -> Answer:
-    try:
-        return service.answer(request)
-    except ExprError as error:
-        detail = {"message": error.message, "line": error.line, "column": error.column}
-        raise HTTPException(400, detail) from None
-    except RenderError as error:
-        headers = {"Retry-After": "5"} if error.status == 503 else None
-        raise HTTPException(error.status, {"message": error.message}, headers=headers) from None
+def _client(http: Request) -> str:
+    return http.client.host if http.client else ""
 
 
+# errors (the program's, the picture's, a busy server) become responses in app/errors.py
 @router.post("/graph", response_model=GraphResponse, responses=ERRORS)
-def post_graph(request: GraphRequest, service: Service) -> Response:
+async def post_graph(request: GraphRequest, service: Service, http: Request) -> Response:
     """Parse the program, run backward from its output, check each labeled leaf's grad
     against a central difference, and draw the graph."""
     # the answer is a GraphResponse serialized once when it was built (and cached)
-    return Response(_answer(service, request).json, media_type="application/json")
+    answer = await service.answer_async(request, _client(http))
+    return Response(answer.json, media_type="application/json")
 
 
+@router.head("/graph.svg", include_in_schema=False)
 @router.get(
     "/graph.svg",
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "The picture."}, **ERRORS},
 )
-def get_graph_svg(
+async def get_graph_svg(
     service: Service,
+    http: Request,
     source: Annotated[str, Query(description="The program.")],
     values: Annotated[str | None, Query(description='A JSON object, e.g. {"a": 2}.')] = None,
     theme: Theme = "light",
@@ -83,4 +77,5 @@ def get_graph_svg(
     except ValidationError as error:
         errors = error.errors(include_url=False, include_context=False)
         raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in errors]) from None
-    return Response(_answer(service, request).svg, media_type="image/svg+xml", headers=SVG_HEADERS)
+    answer = await service.answer_async(request, _client(http))
+    return Response(answer.svg, media_type="image/svg+xml", headers=SVG_HEADERS)

@@ -7,15 +7,18 @@ next one back, so any worker can serve any step. The reference is docs/api.md.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from functools import cache
 from typing import Annotated, Any
 
+import anyio
 import numpy as np
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from engine.datasets import INPUTS
 from engine.train import (
@@ -58,13 +61,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @cache
 def _training_slots() -> Slots:
     settings = get_settings()
-    return Slots(settings.train_max_concurrent, settings.train_wait_seconds)
+    return Slots(settings.train_max_concurrent, settings.train_wait_seconds, settings.train_max_waiting)
 
 
-def _busy() -> HTTPException:
+def _busy() -> Busy:
     limit = get_settings().train_max_concurrent
-    message = f"the server is busy training other runs ({limit} at a time); try again in a moment"
-    return HTTPException(503, detail={"message": message}, headers={"Retry-After": "1"})
+    return Busy(f"the server is busy training other runs ({limit} at a time); try again in a moment")
+
+
+def _client(request: Request) -> str:
+    """Whose request it is, for sharing the training places fairly: the client's address."""
+    return request.client.host if request.client else ""
 
 
 def _invalid(loc: tuple[Any, ...], message: str) -> RequestValidationError:
@@ -100,16 +107,49 @@ def _check_grid(run: Run, grid: int | None, loc: tuple[Any, ...]) -> None:
         raise _invalid(loc, f"the decision boundary needs a dataset with 2 inputs; {name!r} has {run.nin}")
 
 
+def step_work(run: Run) -> int:
+    """The work of one training step, in the units of train_max_work: samples x parameters,
+    plus a fixed cost per step and per neuron (which dominate small batches; bench/train_work.py)."""
+    settings = get_settings()
+    batch = min(run.config["batch_size"] or len(run.X), len(run.X))
+    overhead = settings.train_step_work + settings.train_neuron_work * sum(run.layers)
+    return batch * len(run.params) + overhead
+
+
 def _check_work(
     run: Run, steps: int, loc: tuple[Any, ...], advice: str = "take fewer steps per request"
 ) -> None:
     batch = run.config["batch_size"] or len(run.X)
-    work, limit = steps * min(batch, len(run.X)) * len(run.params), get_settings().train_max_work
+    work, limit = steps * step_work(run), get_settings().train_max_work
     if work > limit:
         message = (
-            f"{steps} steps x {batch} samples x {len(run.params)} parameters is over the limit of {limit}"
+            f"{steps} steps x {batch} samples x {len(run.params)} parameters (plus each step's own "
+            f"cost) is {work} units of work, over the limit of {limit}"
         )
         raise _invalid(loc, f"{message}; {advice}")
+
+
+async def _train(run: Run, steps: int, client: str, request: Request | None = None) -> list[dict[str, Any]]:
+    """``run.train(steps)`` in pieces of at most train_slot_work, each in a training place and a
+    worker thread; the place goes back between pieces (to whoever waits, fairly), and the
+    pieces stop when the client has gone (``request``, when given, is asked between them)."""
+    settings = get_settings()
+    piece = max(1, settings.train_slot_work // step_work(run))
+    metrics: list[dict[str, Any]] = []
+    remaining = steps
+    while True:
+        count = min(piece, remaining)
+        try:
+            async with _training_slots().hold(client):
+                done = await run_in_threadpool(run.train, count, settings.train_max_abs_weight)
+        except Busy:
+            raise _busy() from None
+        metrics += done
+        remaining -= count
+        if remaining <= 0 or run.stopped is not None:
+            return metrics
+        if request is not None and await request.is_disconnected():
+            return metrics
 
 
 def _answer(
@@ -122,6 +162,21 @@ def _answer(
         "boundary": boundary(run, grid) if grid is not None else None,
         "predictions": predictions(run) if with_predictions else None,
     }
+
+
+def _answer_json(run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool) -> str:
+    """The /step response as JSON text (built in a worker thread: a big grid is real work)."""
+    return StepResponse.model_validate(_answer(run, metrics, grid, with_predictions)).model_dump_json()
+
+
+async def _answered(
+    run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool, client: str
+) -> str:
+    try:
+        async with _training_slots().hold(client):
+            return await run_in_threadpool(_answer_json, run, metrics, grid, with_predictions)
+    except Busy:
+        raise _busy() from None
 
 
 @cache
@@ -138,32 +193,36 @@ def _presets() -> PresetsResponse:
 
 
 @router.get("/presets", response_model=PresetsResponse)
+@router.head("/presets", include_in_schema=False)
 def get_presets() -> PresetsResponse:
     """Runs that reproduce the sources (micrograd's demo, the lecture) and show what goes wrong."""
     return _presets()
 
 
 @router.post("/init", response_model=InitResponse, responses=ERRORS)
-def post_init(request: InitRequest) -> dict[str, Any]:
+def post_init(request: InitRequest) -> dict[str, Any]:  # quick: a worker thread is fine
     """A run at step 0 for a config: micrograd's initial weights under ``config.seed``."""
     run = _run(TrainState(config=request.config), loc=("body",))
     return {"state": run.to_state(get_settings().train_max_history)}
 
 
+def _step_run(request: StepRequest) -> Run:
+    run = _run(request.state)
+    _check_grid(run, request.grid, ("body", "grid"))
+    _check_work(run, request.steps, ("body", "steps"))
+    return run
+
+
 @router.post("/step", response_model=StepResponse, responses=ERRORS)
-def post_step(request: StepRequest) -> dict[str, Any]:
+async def post_step(request: StepRequest, http: Request) -> Response:
     """Run ``steps`` training steps on the state and return the next state, one metric per step
     (measured on the step's forward pass, before its update), and optionally the decision
     boundary and every sample's score under the new weights."""
-    try:
-        with _training_slots():
-            run = _run(request.state)
-            _check_grid(run, request.grid, ("body", "grid"))
-            _check_work(run, request.steps, ("body", "steps"))
-            metrics = run.train(request.steps, get_settings().train_max_abs_weight)
-            return _answer(run, metrics, request.grid, request.predictions)
-    except Busy:
-        raise _busy() from None
+    run = await run_in_threadpool(_step_run, request)
+    client = _client(http)
+    metrics = await _train(run, request.steps, client)
+    body = await _answered(run, metrics, request.grid, request.predictions, client)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/graph", response_model=SampleGraphResponse, responses=ERRORS)
@@ -183,23 +242,30 @@ def post_sample_graph(request: SampleGraphRequest) -> dict[str, Any]:
     return {"source": source, "values": values, "nodes": nodes}
 
 
-def _events(
-    run: Run, steps: int, every: int, grid: int | None, with_predictions: bool, interval_ms: int
-) -> Iterator[ServerSentEvent]:
-    """Train ``steps`` steps, an event every ``every`` steps, then a "done" event saying why it ended."""
+async def _events(
+    run: Run,
+    steps: int,
+    every: int,
+    grid: int | None,
+    with_predictions: bool,
+    interval_ms: int,
+    client: str,
+) -> AsyncIterator[ServerSentEvent]:
+    """Train ``steps`` steps, an event every ``every`` steps, then a "done" event saying why it
+    ended. It waits on the event loop (for a place, between events): no worker thread is held
+    while the stream is idle, and the client's hanging up cancels it at the next wait."""
     settings = get_settings()
     deadline = time.monotonic() + settings.train_max_stream_seconds
     remaining, reason, first = steps, "finished", True
     while remaining > 0:
         try:
-            with _training_slots():
-                metrics = run.train(min(every, remaining), settings.train_max_abs_weight)
-                payload = _answer(run, metrics, grid, with_predictions)
+            metrics = await _train(run, min(every, remaining), client)
+            data = await _answered(run, metrics, grid, with_predictions, client)
         except Busy:
             reason = "busy"  # the client resumes from the last state it received
             break
         remaining -= len(metrics)
-        yield ServerSentEvent(data=payload, event="step", id=str(run.step), retry=1000 if first else None)
+        yield ServerSentEvent(raw_data=data, event="step", id=str(run.step), retry=1000 if first else None)
         first = False
         if run.stopped is not None:
             reason = "diverged"
@@ -208,12 +274,13 @@ def _events(
             reason = "time limit"
             break
         if remaining > 0 and interval_ms:
-            time.sleep(interval_ms / 1000)
+            await anyio.sleep(interval_ms / 1000)
     yield ServerSentEvent(data={"step": run.step, "reason": reason, "stopped": run.stopped}, event="done")
 
 
 def _stream_run(request: StreamRequest) -> tuple[StreamRequest, Run]:
-    # a dependency, so that a bad state is a 422 before the stream starts
+    # a dependency (FastAPI runs it in a worker thread), so that a bad state is a 422 before
+    # the stream starts
     run = _run(request.state)
     _check_grid(run, request.grid, ("body", "grid"))
     _check_work(run, min(request.every, request.steps), ("body", "every"))
@@ -226,15 +293,15 @@ STREAM_DOC = {
 
 
 @router.post("/stream", response_class=EventSourceResponse, responses={**STREAM_DOC, **ERRORS})
-def post_stream(
-    prepared: Annotated[tuple[StreamRequest, Run], Depends(_stream_run)],
-) -> Iterator[ServerSentEvent]:
+async def post_stream(
+    prepared: Annotated[tuple[StreamRequest, Run], Depends(_stream_run)], http: Request
+) -> AsyncIterator[ServerSentEvent]:
     """Train live: the same steps as /step, streamed. To resume after a dropped connection,
     POST again with the last state received."""
     request, run = prepared
-    yield from _events(
-        run, request.steps, request.every, request.grid, request.predictions, request.interval_ms
-    )
+    options = (request.grid, request.predictions, request.interval_ms, _client(http))
+    async for event in _events(run, request.steps, request.every, *options):
+        yield event
 
 
 def _get_stream_run(
@@ -248,7 +315,7 @@ def _get_stream_run(
     with_predictions: Annotated[bool, Query(alias="predictions")] = False,
     interval_ms: Annotated[int, Query(ge=0, le=get_settings().train_max_interval_ms)] = 0,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-) -> tuple[Run, int, dict[str, Any]]:
+) -> tuple[Run, int, int, dict[str, Any]]:
     if (preset is None) == (config is None):
         raise _invalid(("query", "preset"), "give exactly one of preset and config")
     if preset is not None:
@@ -276,21 +343,25 @@ def _get_stream_run(
     # a reconnection near the end redoes nearly all of it: refuse now what could not be resumed then
     advice = "a reconnection may redo them all; ask for fewer, or POST the stream, which resumes from a state"
     _check_work(run, until, ("query", "until"), advice)
-    # runs are deterministic: redo the steps the client already has, in a training slot like
-    # any other training work (a crowd of reconnections must not outrun train_max_concurrent)
-    try:
-        with _training_slots():
-            run.train(start, get_settings().train_max_abs_weight)
-    except Busy:
-        raise _busy() from None
     options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}
+    return run, start, until, options
+
+
+async def _replayed(
+    prepared: Annotated[tuple[Run, int, int, dict[str, Any]], Depends(_get_stream_run)], http: Request
+) -> tuple[Run, int, dict[str, Any]]:
+    """Runs are deterministic: redo the steps the client already has, as training work like
+    any other (in places, in pieces, fairly; 503 when busy), stopping if the client hangs up."""
+    run, start, until, options = prepared
+    if start > 0:
+        await _train(run, start, _client(http), http)
     return run, until - run.step, options
 
 
 @router.get("/stream", response_class=EventSourceResponse, responses={**STREAM_DOC, **ERRORS})
-def get_stream(
-    prepared: Annotated[tuple[Run, int, dict[str, Any]], Depends(_get_stream_run)],
-) -> Iterator[ServerSentEvent]:
+async def get_stream(
+    prepared: Annotated[tuple[Run, int, dict[str, Any]], Depends(_replayed)], http: Request
+) -> AsyncIterator[ServerSentEvent]:
     """Train a preset or a config live from step 0 up to step ``until``, for EventSource. On a
     reconnection the browser sends ``Last-Event-ID`` (the last step it got) and the stream
     continues from there: the server recomputes the run up to that step, as every run is
@@ -301,4 +372,5 @@ def get_stream(
             data={"step": run.step, "reason": "finished", "stopped": run.stopped}, event="done"
         )
         return
-    yield from _events(run, steps, **options)
+    async for event in _events(run, steps, **options, client=_client(http)):
+        yield event
