@@ -7,9 +7,9 @@ answer 503 with Retry-After) instead of piling up CPU and memory while a classro
 one server.
 
 Places are shared fairly: a freed place goes to the waiting client that holds the fewest
-places right now, first come first served among equals. So a client with twenty streams
-waits behind a client with one request, and a stream that gives its place back between
-chunks lets everyone else in.
+places right now, then to the one served least recently, then first come first served. So a
+client with twenty streams (or twenty addresses taking turns) waits behind a client with one
+request, and a stream that gives its place back between chunks lets everyone else in.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class Slots:
         self._held: Counter[str] = Counter()  # client -> places it holds
         self._waiting: list[_Waiter] = []
         self._arrivals = count()
+        self._last_served: dict[str, int] = {}  # client -> when it was last given a place
+        self._grants = count()
         self._lock = threading.Lock()  # the sync methods below may be called from other threads
 
     @asynccontextmanager
@@ -91,11 +93,18 @@ class Slots:
     def _take(self, client: str) -> None:
         self._free -= 1
         self._held[client] += 1
+        if len(self._last_served) > 4 * self.max_waiting:  # forget clients that are gone
+            present = {w.client for w in self._waiting} | set(self._held)
+            self._last_served = {c: t for c, t in self._last_served.items() if c in present}
+        self._last_served[client] = next(self._grants)
 
     def _wake(self) -> None:
-        """Give free places to waiters: fewest places held first, then first come."""
+        """Give free places to waiters: fewest places held, then served least recently, then first come."""
         while self._free > 0 and self._waiting:
-            waiter = min(self._waiting, key=lambda w: (self._held[w.client], w.order))
+            waiter = min(
+                self._waiting,
+                key=lambda w: (self._held[w.client], self._last_served.get(w.client, -1), w.order),
+            )
             self._waiting.remove(waiter)
             self._take(waiter.client)
             waiter.granted = True

@@ -7,9 +7,18 @@ live in ``engine.train`` and come back as 422 errors with the same ``loc`` shape
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, Strict, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from engine.datasets import DATASETS
 from engine.nn import ACTIVATIONS
@@ -21,7 +30,7 @@ LIMITS = get_settings()
 OPT = DEFAULT_CONFIG["optimizer"]
 DATA = DEFAULT_CONFIG["dataset"]
 
-# a JSON number (not a string, not a bool), finite
+# a JSON number (not a string, not a bool), finite (lists of them stop at their first error: fail_fast)
 Number = Annotated[FiniteFloat, Strict()]
 Count = Annotated[int, Strict()]
 # the engine's lists of names, as types
@@ -33,11 +42,23 @@ OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
 Schedule = Literal[SCHEDULES]  # type: ignore[valid-type]
 MAX_SEED = 2**32 - 1  # numpy's RandomState takes seeds below 2**32
 MAX_STEP = 10**9  # a state's step count; a request may not step past it
+MAX_UNKNOWN_FIELDS = 20  # more unknown keys in one object are reported as one error
 
 
 class Model(BaseModel):
     # unknown fields are errors: a typo such as "lr_ned" is reported, not silently ignored
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_unknown_fields(cls, data: Any) -> Any:
+        # thousands of unknown keys are one error, not thousands (each costs work on the event loop)
+        fields = cls.model_fields
+        if isinstance(data, dict) and len(data) > len(fields) + MAX_UNKNOWN_FIELDS:
+            unknown = [key for key in data if key not in fields]
+            shown = ", ".join(repr(str(key)[:40]) for key in unknown[:3])
+            raise ValueError(f"{len(unknown)} unknown fields ({shown}, ...)")
+        return data
 
 
 class DatasetConfig(Model):
@@ -89,16 +110,16 @@ class TrainConfig(Model):
 
 
 class Neuron(Model):
-    w: list[Number] = Field(max_length=LIMITS.train_max_width)
+    w: list[Number] = Field(max_length=LIMITS.train_max_width, fail_fast=True)
     b: Number
 
 
 class LayerWeights(Model):
-    neurons: list[Neuron] = Field(max_length=LIMITS.train_max_width)
+    neurons: list[Neuron] = Field(max_length=LIMITS.train_max_width, fail_fast=True)
 
 
 class Weights(Model):
-    layers: list[LayerWeights] = Field(max_length=LIMITS.train_max_layers)
+    layers: list[LayerWeights] = Field(max_length=LIMITS.train_max_layers, fail_fast=True)
 
 
 class AdamState(Model):
@@ -124,7 +145,7 @@ class TrainState(Model):
     weights: Weights | None = Field(default=None, description="null: initialise from config.seed.")
     grads: Weights | None = Field(default=None, description="The grads the last step used.")
     optimizer_state: AdamState | None = None
-    history: list[Metric] = Field(default_factory=list, max_length=LIMITS.train_max_history)
+    history: list[Metric] = Field(default_factory=list, max_length=LIMITS.train_max_history, fail_fast=True)
     stopped: Stopped | None = Field(default=None, description="Why the last request stopped early.")
 
 

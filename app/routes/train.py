@@ -138,6 +138,8 @@ async def _train(run: Run, steps: int, client: str, request: Request | None = No
     metrics: list[dict[str, Any]] = []
     remaining = steps
     while True:
+        if request is not None and await request.is_disconnected():
+            return metrics  # nobody will read it (checked before each piece: a queue of hang-ups is quick)
         count = min(piece, remaining)
         try:
             async with _training_slots().hold(client):
@@ -147,8 +149,6 @@ async def _train(run: Run, steps: int, client: str, request: Request | None = No
         metrics += done
         remaining -= count
         if remaining <= 0 or run.stopped is not None:
-            return metrics
-        if request is not None and await request.is_disconnected():
             return metrics
 
 
