@@ -84,9 +84,9 @@ class Settings:
     # ...and for a graph build (a `dot` place); the wait is at most render_timeout_seconds
     graph_max_waiting: int = 64
     # training work done in one hold of a place (same units as train_max_work, about 60 ns each
-    # on one core: 3e6 is ~0.2 s); a request or stream event with more gives the place back
+    # on one core: 1.5e6 is ~0.1 s); a request or stream event with more gives the place back
     # between pieces of this size, so a step or a stream never waits behind a long request
-    train_slot_work: int = 3_000_000
+    train_slot_work: int = 1_500_000
     # per step, on top of batch x parameters: the work the estimate adds for the step's fixed cost
     # and for each neuron (measured: bench/train_work.py; small batches cost far more than
     # batch x parameters says)

@@ -138,11 +138,11 @@ async def _train(run: Run, steps: int, client: str, request: Request | None = No
     metrics: list[dict[str, Any]] = []
     remaining = steps
     while True:
-        if request is not None and await request.is_disconnected():
-            return metrics  # nobody will read it (checked before each piece: a queue of hang-ups is quick)
         count = min(piece, remaining)
         try:
             async with _training_slots().hold(client):
+                if request is not None and await request.is_disconnected():
+                    return metrics  # nobody will read it: a queue of hang-ups passes quickly
                 done = await run_in_threadpool(run.train, count, settings.train_max_abs_weight)
         except Busy:
             raise _busy() from None
