@@ -92,6 +92,9 @@ class Settings:
     # batch x parameters says)
     train_step_work: int = 3000
     train_neuron_work: int = 250
+    # ...and per parameter (as if each step had this many samples more: Adam's update and the
+    # gradient's bookkeeping cost per parameter whatever the batch)
+    train_parameter_work: int = 8
     # streams (POST or GET /api/train/stream) open at once, in all and from one client address;
     # more get 503 with Retry-After
     train_max_streams: int = 32

@@ -109,11 +109,12 @@ def _check_grid(run: Run, grid: int | None, loc: tuple[Any, ...]) -> None:
 
 def step_work(run: Run) -> int:
     """The work of one training step, in the units of train_max_work: samples x parameters,
-    plus a fixed cost per step and per neuron (which dominate small batches; bench/train_work.py)."""
+    plus a fixed cost per step, per neuron and per parameter (which dominate small batches;
+    measured by bench/train_work.py)."""
     settings = get_settings()
     batch = min(run.config["batch_size"] or len(run.X), len(run.X))
     overhead = settings.train_step_work + settings.train_neuron_work * sum(run.layers)
-    return batch * len(run.params) + overhead
+    return (batch + settings.train_parameter_work) * len(run.params) + overhead
 
 
 def _check_work(

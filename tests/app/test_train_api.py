@@ -287,10 +287,13 @@ def test_get_stream_resumes_from_last_event_id(client):
 
 
 def test_a_get_stream_that_is_accepted_can_be_resumed_at_its_last_step(client, monkeypatch):
-    # the lecture preset: 4 samples x 41 parameters a step, plus its fixed cost and 9 neurons';
+    # the lecture preset: 4 samples x 41 parameters a step, plus its fixed cost, 9 neurons' and
+    # 41 parameters';
     # allow 50 steps of work
     settings = get_app_settings()
-    step = 4 * 41 + settings.train_step_work + settings.train_neuron_work * 9
+    step = (
+        (4 + settings.train_parameter_work) * 41 + settings.train_step_work + settings.train_neuron_work * 9
+    )
     limited = dataclasses.replace(settings, train_max_work=step * 50)
     monkeypatch.setattr(train_routes, "get_settings", lambda: limited)
     too_long = client.get("/api/train/stream?preset=lecture&until=51")
