@@ -19,7 +19,7 @@ class Settings:
     # the same for /api/train: a run travels whole in each request (weights, grads, Adam's two
     # moments and the history: about 180 KB at train_max_parameters)
     max_train_body_bytes: int = 512 * 1024
-    # graph API (app/graph.py, app/render.py):
+    # graph API (app/graph_service.py, app/render.py):
     # the Graphviz program that lays out the pictures
     dot_command: str = "dot"
     # a `dot` run taking longer is killed and the request gets 503

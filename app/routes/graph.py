@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from ..graph import GraphService, get_service
+from ..graph_service import GraphService, get_service
 from ..schemas import (
     BadRequestResponse,
     ErrorResponse,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from app.graph import GraphService, cache_key
+from app.graph_service import GraphService, cache_key
 from app.render import Renderer
 from app.schemas import GraphRequest
 from app.settings import get_settings

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.graph import Answer, GraphService, LRUCache, get_service
+from app.graph_service import Answer, GraphService, LRUCache, get_service
 from app.main import app
 from app.middleware import BodySizeLimit
 from app.render import Renderer

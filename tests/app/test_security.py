@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from app.graph import get_service
+from app.graph_service import get_service
 from app.main import app
 from app.security import INTERNAL_ERROR, PAGE_CSP, SVG_CSP
 
