@@ -13,7 +13,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    FiniteFloat,
     Strict,
     ValidationInfo,
     field_validator,
@@ -24,14 +23,13 @@ from engine.datasets import DATASETS
 from engine.nn import ACTIVATIONS
 from engine.train import DEFAULT_CONFIG, LOSSES, OPTIMIZERS, REDUCTIONS, SCHEDULES
 
+from .schemas import Number  # a JSON number (not a string, not a bool), finite
 from .settings import get_settings
 
 LIMITS = get_settings()
 OPT = DEFAULT_CONFIG["optimizer"]
 DATA = DEFAULT_CONFIG["dataset"]
 
-# a JSON number (not a string, not a bool), finite (lists of them stop at their first error: fail_fast)
-Number = Annotated[FiniteFloat, Strict()]
 Count = Annotated[int, Strict()]
 # the engine's lists of names, as types
 DatasetName = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
@@ -109,13 +107,13 @@ class TrainConfig(Model):
     forget_zero_grad: bool = Field(default=False, description="Teaching toggle: grads pile up across steps.")
 
 
-class Neuron(Model):
+class NeuronWeights(Model):
     w: list[Number] = Field(max_length=LIMITS.train_max_width, fail_fast=True)
     b: Number
 
 
 class LayerWeights(Model):
-    neurons: list[Neuron] = Field(max_length=LIMITS.train_max_width, fail_fast=True)
+    neurons: list[NeuronWeights] = Field(max_length=LIMITS.train_max_width, fail_fast=True)
 
 
 class Weights(Model):

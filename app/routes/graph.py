@@ -16,7 +16,7 @@ from ..schemas import (
     ErrorResponse,
     GraphRequest,
     GraphResponse,
-    Theme,
+    ThemeName,
     UnprocessableResponse,
 )
 
@@ -63,7 +63,7 @@ async def get_graph_svg(
     http: Request,
     source: Annotated[str, Query(description="The program.")],
     values: Annotated[str | None, Query(description='A JSON object, e.g. {"a": 2}.')] = None,
-    theme: Theme = "light",
+    theme: ThemeName = "light",
 ) -> Response:
     """The same picture as POST /api/graph, as an image that can be linked or embedded."""
     try:
