@@ -96,9 +96,10 @@ class Settings:
     # gradient's bookkeeping cost per parameter whatever the batch)
     train_parameter_work: int = 8
     # streams (POST or GET /api/train/stream) open at once, in all and from one client address;
-    # more get 503 with Retry-After
-    train_max_streams: int = 32
-    train_max_streams_per_client: int = 4
+    # more get 503 with Retry-After (a class behind one NAT address shares the second: the page
+    # opens one stream at a time)
+    train_max_streams: int = 64
+    train_max_streams_per_client: int = 16
     # a stream whose client has not taken an event for this long is ended (a client that stops
     # reading holds no more than the event being written)
     stream_write_timeout_seconds: float = 10.0

@@ -54,7 +54,10 @@ router = APIRouter(prefix="/api/train", tags=["train"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "The request body is over the size limit."},
     422: {"description": "A field is invalid; `loc` names it (also for weights that do not fit the layers)."},
-    503: {"description": "Every training slot stayed busy for the whole wait; try again (Retry-After)."},
+    503: {
+        "description": "Every training slot stayed busy for the whole wait, or too many requests "
+        "wait already (at once), or too many streams are open; try again (Retry-After)."
+    },
 }
 
 

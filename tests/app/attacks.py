@@ -14,7 +14,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +76,8 @@ class Poller:
             while not self._stop.wait(0.3):
                 body = {"source": USER_GRAPH, "values": {"x": random.random()}}
                 self._timed(client, "graph", "POST", "/api/graph", json=body)
-                body = {"state": {"config": USER_CONFIG}, "steps": 1}
-                self._timed(client, "step", "POST", "/api/train/step", json=body)
+                step: dict[str, object] = {"state": {"config": USER_CONFIG}, "steps": 1}
+                self._timed(client, "step", "POST", "/api/train/step", json=step)
 
     def __enter__(self) -> Poller:
         for thread in self._threads:
@@ -224,7 +224,9 @@ async def unread_streams(url: str, seconds: float) -> None:
         s.close()
 
 
-ATTACKS: dict[str, Callable[[str, float], Awaitable[None]]] = {
+Attack = Callable[[str, float], Coroutine[object, object, None]]
+
+ATTACKS: dict[str, Attack] = {
     "slow GET streams": slow_get_streams,
     "bulk graph requests": bulk_graphs,
     "bulk training requests": bulk_training,
@@ -237,7 +239,7 @@ ATTACKS: dict[str, Callable[[str, float], Awaitable[None]]] = {
 
 
 @contextlib.contextmanager
-def attacking(url: str, attack: Callable[[str, float], Awaitable[None]], seconds: float) -> Iterator[None]:
+def attacking(url: str, attack: Attack, seconds: float) -> Iterator[None]:
     """Runs the attack in a thread of its own for ``seconds``; the block runs meanwhile."""
     thread = threading.Thread(target=lambda: asyncio.run(attack(url, seconds)))
     thread.start()
@@ -247,7 +249,7 @@ def attacking(url: str, attack: Callable[[str, float], Awaitable[None]], seconds
         thread.join()
 
 
-def measure(url: str, pid: int, attack: Callable[[str, float], Awaitable[None]], seconds: float):
+def measure(url: str, pid: int, attack: Attack, seconds: float) -> tuple[Worst, float, float]:
     """(worst latencies and failures, RSS before, RSS at the end) of one attack."""
     before = rss_mib(pid)
     time.sleep(0.5)  # the attack's first wave arrives before the user starts measuring
