@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from ..graph_service import GraphService, get_service
+from ..middleware import OffLoopJSONRoute
 from ..schemas import (
     BadRequestResponse,
     ErrorResponse,
@@ -20,7 +21,7 @@ from ..schemas import (
     UnprocessableResponse,
 )
 
-router = APIRouter(prefix="/api", tags=["graph"])
+router = APIRouter(prefix="/api", tags=["graph"], route_class=OffLoopJSONRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": BadRequestResponse, "description": "The program has an error (message, line, column)."},

@@ -33,6 +33,7 @@ from engine.train import (
     weight_loc,
 )
 
+from ..middleware import OffLoopJSONRoute
 from ..settings import get_settings
 from ..slots import Busy, Slots
 from ..train_schemas import (
@@ -49,7 +50,7 @@ from ..train_schemas import (
     TrainState,
 )
 
-router = APIRouter(prefix="/api/train", tags=["train"])
+router = APIRouter(prefix="/api/train", tags=["train"], route_class=OffLoopJSONRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "The request body is over the size limit."},

@@ -40,7 +40,7 @@ def server() -> Iterator[Server]:
 @pytest.mark.parametrize("name", list(ATTACKS))
 def test_under_attack_health_stays_fast_and_a_normal_user_is_served(server, name):
     worst, before, after = measure(server.url, server.proc.pid, ATTACKS[name], ATTACK_SECONDS)
-    assert worst.probes > 10, "the poller hardly ran"
+    assert worst.probes >= 5, "the poller hardly ran"
     assert worst.failures == [], worst.failures
     assert worst.latency["healthz"] < HEALTH_GOAL, worst.latency
     assert worst.latency["graph"] < USER_GOAL and worst.latency["step"] < USER_GOAL, worst.latency
