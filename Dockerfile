@@ -44,4 +44,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 # uvicorn reads WEB_CONCURRENCY (worker processes) and FORWARDED_ALLOW_IPS (proxies trusted for
 # X-Forwarded-*) from the environment itself.
 ENV WEB_CONCURRENCY=1
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+# idle keep-alive connections close after 5 s; past 1000 open connections or tasks new ones get 503
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--timeout-keep-alive", "5", "--limit-concurrency", "1000"]

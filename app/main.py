@@ -1,15 +1,13 @@
 """Builds the app: static files, templates, routers. Nothing else lives here."""
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException
 
-from .errors import validation_error
+from . import errors
 from .live import check_setup
-from .middleware import BodySizeLimit
+from .middleware import BodySizeLimit, StreamLimits
 from .routes import exercise, graph, health, live, pages, train
-from .security import SecurityHeaders, http_error
+from .security import SecurityHeaders
 from .settings import STATIC_DIR, get_settings
 
 app = FastAPI(
@@ -19,8 +17,7 @@ app = FastAPI(
     docs_url=None,  # served from app/routes/pages.py with a vendored Swagger UI: no CDN
     redoc_url=None,
 )
-app.add_exception_handler(RequestValidationError, validation_error)
-app.add_exception_handler(HTTPException, http_error)  # an unparsable body is a 422, not a bare 400
+errors.install(app)  # every error type and its response: app/errors.py
 app.add_middleware(
     BodySizeLimit,
     max_bytes=get_settings().max_body_bytes,
@@ -28,6 +25,14 @@ app.add_middleware(
         "/api/train": get_settings().max_train_body_bytes,
         "/api/live": get_settings().live_max_view_bytes,
     },
+)
+app.add_middleware(
+    StreamLimits,
+    paths={"/api/train/stream"},
+    max_streams=get_settings().train_max_streams,
+    max_per_client=get_settings().train_max_streams_per_client,
+    write_timeout=get_settings().stream_write_timeout_seconds,
+    max_seconds=get_settings().train_max_stream_seconds,
 )
 app.add_middleware(SecurityHeaders)  # outermost: the 413 and any 500 get the headers too
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,12 +1,22 @@
-"""A pure ASGI middleware that answers 413 to request bodies over a size limit."""
+"""Request plumbing: 413 to request bodies over a size limit, caps on event streams (pure ASGI
+middlewares), and big JSON bodies parsed off the event loop (a route class)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
 
-from fastapi import HTTPException
+import anyio
+from fastapi import HTTPException, Request, Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import error_body, send_error
+
+SMALL_JSON_BYTES = 16 * 1024  # bodies up to this size are parsed on the event loop (~1 ms)
 
 
 class BodyTooLarge(HTTPException):
@@ -77,16 +87,81 @@ class BodySizeLimit:
 
 
 async def _reject(send: Send, max_bytes: int) -> None:
-    body = json.dumps({"detail": {"message": _message(max_bytes)}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_error(send, 413, error_body(_message(max_bytes)), [(b"connection", b"close")])
+
+
+class StreamLimits:
+    """Caps on event streams (the paths given): at most ``max_streams`` open at once and
+    ``max_per_client`` from one client address (more get 503 with Retry-After at once); each
+    write must be taken by the client within ``write_timeout`` seconds, and the whole stream
+    ends ``write_timeout`` after ``max_seconds`` even if its client stopped reading (the route
+    ends it at ``max_seconds`` with a "time limit" event when it can write one)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        paths: set[str],
+        max_streams: int,
+        max_per_client: int,
+        write_timeout: float,
+        max_seconds: float,
+    ) -> None:
+        self.app = app
+        self.paths = paths
+        self.max_streams = max_streams
+        self.max_per_client = max_per_client
+        self.write_timeout = write_timeout
+        self.max_seconds = max_seconds
+        self.open: Counter[str] = Counter()  # client address -> its streams open now
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        client = scope["client"][0] if scope.get("client") else ""
+        if self.open.total() >= self.max_streams or self.open[client] >= self.max_per_client:
+            where = "in all" if self.open.total() >= self.max_streams else "from one address"
+            limit = self.max_streams if where == "in all" else self.max_per_client
+            message = f"too many streams are open {where} (the limit is {limit}); try again in a moment"
+            await send_error(send, 503, error_body(message), [(b"retry-after", b"5")])
+            return
+        self.open[client] += 1
+        with anyio.CancelScope() as stream:
+            stream.deadline = anyio.current_time() + self.max_seconds + self.write_timeout
+
+            async def send_in_time(message: Message) -> None:
+                with anyio.move_on_after(self.write_timeout) as write:
+                    await send(message)
+                if write.cancelled_caught:
+                    stream.cancel()  # the client stopped reading: end the stream's work
+
+            try:
+                await self.app(scope, receive, send_in_time)
+            finally:
+                self.open[client] -= 1
+                if self.open[client] <= 0:
+                    del self.open[client]
+
+
+class OffLoopJSONRequest(Request):
+    """A request whose JSON body is parsed in a worker thread when it is big (a 500 KB body
+    takes ~50 ms to parse: on the event loop, a few at once would hold up every other request)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            small = len(body) <= SMALL_JSON_BYTES
+            self._json = json.loads(body) if small else await run_in_threadpool(json.loads, body)
+        return self._json
+
+
+class OffLoopJSONRoute(APIRoute):
+    """Routes whose handlers see an ``OffLoopJSONRequest`` (FastAPI's custom route class)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def off_loop_json(request: Request) -> Response:
+            return await handler(OffLoopJSONRequest(request.scope, request.receive))
+
+        return off_loop_json

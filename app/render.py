@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from .layout import LayoutCache, Slot, Template, layout_key
 from .schemas import GraphNode
-from .slots import Busy, Slots
+from .slots import BlockingSlots, Busy
 
 log = logging.getLogger(__name__)
 
@@ -371,7 +371,7 @@ class Renderer:
         self.max_nodes = max_nodes
         self.max_layout = max_layout
         self.max_processes = max_processes
-        self._slots = Slots(max_processes, timeout)
+        self._slots = BlockingSlots(max_processes, timeout)
         self.layouts = LayoutCache(layout_cache_bytes)
 
     def check_size(self, count: int) -> None:

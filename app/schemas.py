@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from engine.expr import name_problem
 
-Theme = Literal["light", "dark", "projector"]
+ThemeName = Literal["light", "dark", "projector"]  # the pictures' themes: app/render.py THEMES
 Role = Literal["input", "constant", "intermediate", "output"]
 
 # a JSON number (not a string, not a bool), finite
@@ -41,7 +41,7 @@ class ProgramRequest(BaseModel):
 
 class GraphRequest(ProgramRequest):
     h: Number = Field(default=1e-5, gt=0, le=1, description="Central-difference step for the checks.")
-    theme: Theme = Field(default="light", description="Colours and type size of the picture.")
+    theme: ThemeName = Field(default="light", description="Colours and type size of the picture.")
 
 
 class GraphNode(BaseModel):

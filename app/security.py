@@ -1,4 +1,4 @@
-"""Security headers on every response, and a generic 500 that never shows internals.
+"""Security headers on every response, and a generic 500 (app/errors.py) that never shows internals.
 
 A pure ASGI middleware (it also wraps streamed responses without buffering them). It sits
 outside every other middleware, so the 413 of the body-size limit and its own 500 carry the
@@ -7,15 +7,11 @@ headers too.
 
 from __future__ import annotations
 
-import json
 import logging
 
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import INTERNAL_ERROR, send_error
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +63,6 @@ HEADERS: dict[bytes, bytes] = {
     b"cross-origin-opener-policy": b"same-origin",
 }
 
-INTERNAL_ERROR = {"detail": {"message": "something went wrong on the server; the error has been logged"}}
-
 
 def csp_for(path: str, content_type: bytes) -> str:
     """The policy for a response to this path, of this Content-Type."""
@@ -111,36 +105,4 @@ class SecurityHeaders:
             if started:
                 raise  # too late for a 500: the server drops the connection and logs it
             log.exception("unhandled error on %s %s", scope.get("method"), path)
-            await self._internal_error(send)
-
-    async def _internal_error(self, send: Send) -> None:
-        body = json.dumps(INTERNAL_ERROR).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send(
-            {"type": "http.response.start", "status": 500, "headers": _with_headers(headers, PAGE_CSP)}
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's 400 when json.loads fails oddly
-
-
-def _why_unparsable(cause: BaseException | None) -> str:
-    if isinstance(cause, UnicodeDecodeError):
-        return "it is not UTF-8 text"
-    if isinstance(cause, RecursionError):
-        return "it is nested too deeply"
-    if isinstance(cause, ValueError) and "digits" in str(cause):
-        return "a number in it has too many digits"
-    return "it could not be read"
-
-
-async def http_error(request: Request, exc: HTTPException) -> Response:
-    """FastAPI's HTTP errors, except that a body FastAPI could not parse (not UTF-8, nested
-    thousands deep, a number with thousands of digits) is the 422 of any other invalid JSON
-    (an undocumented 400 with a bare string before), saying why."""
-    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
-        message = f"the request body is not valid JSON: {_why_unparsable(exc.__cause__)}"
-        error = {"type": "json_invalid", "loc": ["body"], "msg": message, "input": None}
-        return JSONResponse(status_code=422, content={"detail": [error]})
-    return await http_exception_handler(request, exc)
+            await send_error(send_with_headers, 500, INTERNAL_ERROR)

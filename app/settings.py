@@ -19,7 +19,7 @@ class Settings:
     # the same for /api/train: a run travels whole in each request (weights, grads, Adam's two
     # moments and the history: about 180 KB at train_max_parameters)
     max_train_body_bytes: int = 512 * 1024
-    # graph API (app/graph.py, app/render.py):
+    # graph API (app/graph_service.py, app/render.py):
     # the Graphviz program that lays out the pictures
     dot_command: str = "dot"
     # a `dot` run taking longer is killed and the request gets 503
@@ -111,6 +111,35 @@ class Settings:
     live_max_stream_seconds: float = 600.0
     # a follower's stream checks this often that its lesson still exists (ends it if not)
     live_check_seconds: float = 20.0
+    # availability (one client must not make the server wait for everyone; bench/availability.py):
+    # callers that may wait for a training place at once; more get 503 with Retry-After at once
+    train_max_waiting: int = 64
+    # ...and for a graph build (a `dot` place); the wait is at most render_timeout_seconds
+    graph_max_waiting: int = 64
+    # training work done in one hold of a place (same units as train_max_work, about 60 ns each
+    # on one core: 1.5e6 is ~0.1 s); a request or stream event with more gives the place back
+    # between pieces of this size, so a step or a stream never waits behind a long request
+    train_slot_work: int = 1_500_000
+    # per step, on top of batch x parameters: the work the estimate adds for the step's fixed cost
+    # and for each neuron (measured: bench/train_work.py; small batches cost far more than
+    # batch x parameters says)
+    train_step_work: int = 3000
+    train_neuron_work: int = 250
+    # ...and per parameter (as if each step had this many samples more: Adam's update and the
+    # gradient's bookkeeping cost per parameter whatever the batch)
+    train_parameter_work: int = 8
+    # streams (POST or GET /api/train/stream) open at once, in all and from one client address;
+    # more get 503 with Retry-After (a class behind one NAT address shares the second: the page
+    # opens one stream at a time)
+    train_max_streams: int = 64
+    train_max_streams_per_client: int = 16
+    # a stream whose client has not taken an event for this long is ended (a client that stops
+    # reading holds no more than the event being written)
+    stream_write_timeout_seconds: float = 10.0
+    # validation errors listed in a 422 (the rest are counted, not listed); an input longer than
+    # max_echoed_input characters is not echoed back
+    max_validation_errors: int = 20
+    max_echoed_input: int = 100
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -1,28 +1,153 @@
-"""A bounded number of places for expensive work (a `dot` layout, a training request).
+"""A bounded number of places for expensive work (a `dot` layout, a piece of training).
 
-Requests beyond the bound wait their turn, up to a timeout, and then get a clear "busy" answer
-(503 with Retry-After) instead of piling up CPU and memory while a classroom hammers one server.
+Waiting for a place holds no worker thread: ``async with slots.hold(client):`` waits on the
+event loop, and only the work itself goes to a thread. The queue is bounded too: when it is
+full, or when a place stays taken for the whole timeout, the caller gets ``Busy`` (the routes
+answer 503 with Retry-After) instead of piling up CPU and memory while a classroom hammers
+one server.
+
+Places are shared fairly: a freed place goes to the waiting client that holds the fewest
+places right now, then to the one served least recently, then first come first served. So a
+client with twenty streams (or twenty addresses taking turns) waits behind a client with one
+request, and a stream that gives its place back between chunks lets everyone else in.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from itertools import count
 from types import TracebackType
 
 
 class Busy(Exception):
-    """Every place stayed taken for the whole timeout."""
+    """No place could be had: the queue was full, or every place stayed taken for the timeout.
+    app/errors.py answers it with 503, ``message`` and Retry-After: ``retry_after``."""
+
+    def __init__(
+        self, message: str = "the server is busy; try again in a moment", retry_after: int = 1
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Waiter:
+    client: str
+    order: int
+    future: asyncio.Future[None] = field(repr=False)
+    granted: bool = False
 
 
 class Slots:
-    """``with slots:`` holds one of ``size`` places, waiting at most ``timeout`` seconds for it."""
+    """``size`` places; at most ``max_waiting`` callers wait, each at most ``timeout`` seconds."""
+
+    def __init__(self, size: int, timeout: float, max_waiting: int = 64) -> None:
+        self.size = size
+        self.timeout = timeout
+        self.max_waiting = max_waiting
+        self._free = size
+        self._held: Counter[str] = Counter()  # client -> places it holds
+        self._waiting: list[_Waiter] = []
+        self._arrivals = count()
+        self._last_served: dict[str, int] = {}  # client -> when it was last given a place
+        self._grants = count()
+        self._lock = threading.Lock()  # the sync methods below may be called from other threads
+
+    @asynccontextmanager
+    async def hold(self, client: str = "") -> AsyncIterator[None]:
+        """Hold one place for ``client`` (an address) while the block runs."""
+        await self._acquire(client)
+        try:
+            yield
+        finally:
+            self.release(client)
+
+    async def _acquire(self, client: str) -> None:
+        with self._lock:
+            if self._free > 0 and not self._waiting:
+                self._take(client)
+                return
+            if len(self._waiting) >= self.max_waiting:
+                raise Busy
+            waiter = _Waiter(client, next(self._arrivals), asyncio.get_running_loop().create_future())
+            self._waiting.append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter.future), self.timeout)
+        except (TimeoutError, asyncio.CancelledError) as error:
+            with self._lock:
+                granted = waiter.granted
+                if not granted:
+                    self._waiting.remove(waiter)
+            if granted:
+                self.release(client)  # it came just too late: pass it on
+            if isinstance(error, TimeoutError):
+                raise Busy from None
+            raise
+
+    def _take(self, client: str) -> None:
+        self._free -= 1
+        self._held[client] += 1
+        if len(self._last_served) > 4 * self.max_waiting:  # forget clients that are gone
+            present = {w.client for w in self._waiting} | set(self._held)
+            self._last_served = {c: t for c, t in self._last_served.items() if c in present}
+        self._last_served[client] = next(self._grants)
+
+    def _wake(self) -> None:
+        """Give free places to waiters: fewest places held, then served least recently, then first come."""
+        while self._free > 0 and self._waiting:
+            waiter = min(
+                self._waiting,
+                key=lambda w: (self._held[w.client], self._last_served.get(w.client, -1), w.order),
+            )
+            self._waiting.remove(waiter)
+            self._take(waiter.client)
+            waiter.granted = True
+            loop = waiter.future.get_loop()
+            loop.call_soon_threadsafe(_grant, waiter.future)
+
+    def release(self, client: str = "") -> None:
+        with self._lock:
+            self._free += 1
+            self._held[client] -= 1
+            if self._held[client] <= 0:
+                del self._held[client]
+            self._wake()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def acquire(self) -> bool:
+        """Take a place without waiting (tests use it to play "another request is busy")."""
+        with self._lock:
+            if self._free <= 0:
+                return False
+            self._take("")
+            return True
+
+
+def _grant(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class BlockingSlots:
+    """``with slots:`` holds one of ``size`` places from a worker thread, waiting at most
+    ``timeout`` seconds (the renderer's `dot` processes: GraphService also runs outside the
+    app, and the graph route already waited for its async place before it needs one)."""
 
     def __init__(self, size: int, timeout: float) -> None:
         self.size = size
         self.timeout = timeout
         self._free = threading.BoundedSemaphore(size)
 
-    def __enter__(self) -> Slots:
+    def __enter__(self) -> BlockingSlots:
         if not self._free.acquire(timeout=self.timeout):
             raise Busy
         return self

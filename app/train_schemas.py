@@ -8,32 +8,31 @@ dataset, the parameter, weight and work limits) is checked in one place, the eng
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    FiniteFloat,
     Strict,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from engine.datasets import INPUTS
 from engine.nn import ACTIVATIONS
 from engine.train import DEFAULT_CONFIG, LOSSES, OPTIMIZERS, REDUCTIONS, SCHEDULE_TEXT, SCHEDULES
 
+from .schemas import Number  # a JSON number (not a string, not a bool), finite
 from .settings import get_settings
 
 LIMITS = get_settings()
 OPT = DEFAULT_CONFIG["optimizer"]
 DATA = DEFAULT_CONFIG["dataset"]
 
-# a JSON number (not a string, not a bool), finite
-Number = Annotated[FiniteFloat, Strict()]
 Count = Annotated[int, Strict()]
 # the engine's lists of names, as types
 DatasetName = Literal[tuple(INPUTS)]  # type: ignore[valid-type]
@@ -58,9 +57,23 @@ def _label(value: int) -> int:
     return value
 
 
+MAX_UNKNOWN_FIELDS = 20  # more unknown keys in one object are reported as one error
+
+
 class Model(BaseModel):
     # unknown fields are errors: a typo such as "lr_ned" is reported, not silently ignored
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_unknown_fields(cls, data: Any) -> Any:
+        # thousands of unknown keys are one error, not thousands (each costs work on the event loop)
+        fields = cls.model_fields
+        if isinstance(data, dict) and len(data) > len(fields) + MAX_UNKNOWN_FIELDS:
+            unknown = [key for key in data if key not in fields]
+            shown = ", ".join(repr(str(key)[:40]) for key in unknown[:3])
+            raise ValueError(f"{len(unknown)} unknown fields ({shown}, ...)")
+        return data
 
 
 class DatasetConfig(Model):
@@ -121,17 +134,17 @@ class TrainConfig(Model):
     forget_zero_grad: bool = Field(default=False, description="Teaching toggle: grads pile up across steps.")
 
 
-class Neuron(Model):
-    w: list[Number] = Field(max_length=LIMITS.train_max_width)
+class NeuronWeights(Model):
+    w: list[Number] = Field(max_length=LIMITS.train_max_width, fail_fast=True)
     b: Number
 
 
 class LayerWeights(Model):
-    neurons: list[Neuron] = Field(max_length=LIMITS.train_max_width)
+    neurons: list[NeuronWeights] = Field(max_length=LIMITS.train_max_width, fail_fast=True)
 
 
 class Weights(Model):
-    layers: list[LayerWeights] = Field(max_length=LIMITS.train_max_layers)
+    layers: list[LayerWeights] = Field(max_length=LIMITS.train_max_layers, fail_fast=True)
 
 
 class AdamState(Model):
@@ -164,7 +177,7 @@ class TrainState(Model):
     weights: Weights | None = Field(default=None, description="null: initialise from config.seed.")
     grads: Weights | None = Field(default=None, description="The grads the last step used.")
     optimizer_state: AdamState | None = None
-    history: list[Metric] = Field(default_factory=list, max_length=LIMITS.train_max_history)
+    history: list[Metric] = Field(default_factory=list, max_length=LIMITS.train_max_history, fail_fast=True)
     stopped: Stopped | None = Field(default=None, description="Why the last request stopped early.")
 
 

@@ -33,7 +33,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from app.graph import get_service  # noqa: E402
+from app.graph_service import get_service  # noqa: E402
 from app.main import app  # noqa: E402
 from app.render import to_dot  # noqa: E402
 from app.schemas import GraphNode  # noqa: E402

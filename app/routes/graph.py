@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from engine.export import to_python
-from engine.expr import ExprError
 
-from ..graph import Answer, GraphService, get_service
-from ..render import RenderError
+from ..graph_service import GraphService, get_service
+from ..middleware import OffLoopJSONRoute
 from ..schemas import (
     BadRequestResponse,
     ErrorResponse,
@@ -22,11 +21,11 @@ from ..schemas import (
     ExportResponse,
     GraphRequest,
     GraphResponse,
-    Theme,
+    ThemeName,
     UnprocessableResponse,
 )
 
-router = APIRouter(prefix="/api", tags=["graph"])
+router = APIRouter(prefix="/api", tags=["graph"], route_class=OffLoopJSONRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": BadRequestResponse, "description": "The program has an error (message, line, column)."},
@@ -44,38 +43,32 @@ SVG_HEADERS = {"Cache-Control": "public, max-age=3600"}
 Service = Annotated[GraphService, Depends(get_service)]
 
 
-def _program_error(error: ExprError) -> HTTPException:
-    return HTTPException(400, {"message": error.message, "line": error.line, "column": error.column})
+def _client(http: Request) -> str:
+    return http.client.host if http.client else ""
 
 
-def _answer(service: GraphService, request: GraphRequest) -> Answer:
-    try:
-        return service.answer(request)
-    except ExprError as error:
-        raise _program_error(error) from None
-    except RenderError as error:
-        headers = {"Retry-After": "5"} if error.status == 503 else None
-        raise HTTPException(error.status, {"message": error.message}, headers=headers) from None
-
-
+# errors (the program's, the picture's, a busy server) become responses in app/errors.py
 @router.post("/graph", response_model=GraphResponse, responses=ERRORS)
-def post_graph(request: GraphRequest, service: Service) -> Response:
+async def post_graph(request: GraphRequest, service: Service, http: Request) -> Response:
     """Parse the program, run backward from its output, check each labeled leaf's grad
     against a central difference, and draw the graph."""
     # the answer is a GraphResponse serialized once when it was built (and cached)
-    return Response(_answer(service, request).json, media_type="application/json")
+    answer = await service.answer_async(request, _client(http))
+    return Response(answer.json, media_type="application/json")
 
 
+@router.head("/graph.svg", include_in_schema=False)
 @router.get(
     "/graph.svg",
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "The picture."}, **ERRORS},
 )
-def get_graph_svg(
+async def get_graph_svg(
     service: Service,
+    http: Request,
     source: Annotated[str, Query(description="The program.")],
     values: Annotated[str | None, Query(description='A JSON object, e.g. {"a": 2}.')] = None,
-    theme: Theme = "light",
+    theme: ThemeName = "light",
 ) -> Response:
     """The same picture as POST /api/graph, as an image that can be linked or embedded."""
     try:
@@ -89,7 +82,8 @@ def get_graph_svg(
     except ValidationError as error:
         errors = error.errors(include_url=False, include_context=False)
         raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in errors]) from None
-    return Response(_answer(service, request).svg, media_type="image/svg+xml", headers=SVG_HEADERS)
+    answer = await service.answer_async(request, _client(http))
+    return Response(answer.svg, media_type="image/svg+xml", headers=SVG_HEADERS)
 
 
 @router.post(
@@ -98,9 +92,6 @@ def get_graph_svg(
 def post_export(request: ExportRequest) -> ExportResponse:
     """The program as a Python script for micrograd (PyPI) or PyTorch that builds the same graph,
     runs backward and prints the output's value and each labeled leaf's grad."""
-    try:
-        return ExportResponse(
-            target=request.target, code=to_python(request.source, request.values, request.target)
-        )
-    except ExprError as error:
-        raise _program_error(error) from None
+    return ExportResponse(
+        target=request.target, code=to_python(request.source, request.values, request.target)
+    )

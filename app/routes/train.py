@@ -7,14 +7,17 @@ next one back, so any worker can serve any step. The reference is docs/api.md.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+import anyio
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from engine.train import (
     PRESETS,
@@ -30,8 +33,10 @@ from engine.train import (
     predictions,
     preset_state,
     sample_program,
+    step_work,
 )
 
+from ..middleware import OffLoopJSONRoute
 from ..settings import get_settings
 from ..slots import Busy, Slots
 from ..train_schemas import (
@@ -48,25 +53,32 @@ from ..train_schemas import (
     TrainState,
 )
 
-router = APIRouter(prefix="/api/train", tags=["train"])
+router = APIRouter(prefix="/api/train", tags=["train"], route_class=OffLoopJSONRoute)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "The request body is over the size limit."},
     422: {"description": "A field is invalid; `loc` names it (also for weights that do not fit the layers)."},
-    503: {"description": "Every training slot stayed busy for the whole wait; try again (Retry-After)."},
+    503: {
+        "description": "Every training slot stayed busy for the whole wait, or too many requests "
+        "wait already (at once), or too many streams are open; try again (Retry-After)."
+    },
 }
 
 
 @cache
 def _training_slots() -> Slots:
     settings = get_settings()
-    return Slots(settings.train_max_concurrent, settings.train_wait_seconds)
+    return Slots(settings.train_max_concurrent, settings.train_wait_seconds, settings.train_max_waiting)
 
 
-def _busy() -> HTTPException:
+def _busy() -> Busy:
     limit = get_settings().train_max_concurrent
-    message = f"the server is busy training other runs ({limit} at a time); try again in a moment"
-    return HTTPException(503, detail={"message": message}, headers={"Retry-After": "1"})
+    return Busy(f"the server is busy training other runs ({limit} at a time); try again in a moment")
+
+
+def _client(request: Request) -> str:
+    """Whose request it is, for sharing the training places fairly: the client's address."""
+    return request.client.host if request.client else ""
 
 
 def _invalid(loc: tuple[Any, ...], message: str) -> RequestValidationError:
@@ -80,6 +92,9 @@ def _limits() -> Limits:
         max_abs_weight=settings.train_max_abs_weight,
         max_work=settings.train_max_work,
         max_graph_nodes=settings.max_render_nodes,
+        step_work=settings.train_step_work,
+        neuron_work=settings.train_neuron_work,
+        parameter_work=settings.train_parameter_work,
     )
 
 
@@ -107,6 +122,29 @@ def _from_train_error(
     return _invalid((*at, *error.loc), error.message)
 
 
+async def _train(run: Run, steps: int, client: str, request: Request | None = None) -> list[dict[str, Any]]:
+    """``run.train(steps)`` in pieces of at most train_slot_work, each in a training place and a
+    worker thread; the place goes back between pieces (to whoever waits, fairly), and the
+    pieces stop when the client has gone (``request``, when given, is asked between them)."""
+    settings = get_settings()
+    piece = max(1, settings.train_slot_work // step_work(run, _limits()))
+    metrics: list[dict[str, Any]] = []
+    remaining = steps
+    while True:
+        count = min(piece, remaining)
+        try:
+            async with _training_slots().hold(client):
+                if request is not None and await request.is_disconnected():
+                    return metrics  # nobody will read it: a queue of hang-ups passes quickly
+                done = await run_in_threadpool(run.train, count, settings.train_max_abs_weight)
+        except Busy:
+            raise _busy() from None
+        metrics += done
+        remaining -= count
+        if remaining <= 0 or run.stopped is not None:
+            return metrics
+
+
 def _answer(
     run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool
 ) -> dict[str, Any]:
@@ -119,6 +157,21 @@ def _answer(
         "lr": learning_rate(run.config["optimizer"], run.step),
         "sample_nodes": run.replay.size,
     }
+
+
+def _answer_json(run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool) -> str:
+    """The /step response as JSON text (built in a worker thread: a big grid is real work)."""
+    return StepResponse.model_validate(_answer(run, metrics, grid, with_predictions)).model_dump_json()
+
+
+async def _answered(
+    run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool, client: str
+) -> str:
+    try:
+        async with _training_slots().hold(client):
+            return await run_in_threadpool(_answer_json, run, metrics, grid, with_predictions)
+    except Busy:
+        raise _busy() from None
 
 
 @cache
@@ -136,30 +189,33 @@ def _presets() -> PresetsResponse:
 
 
 @router.get("/presets", response_model=PresetsResponse)
+@router.head("/presets", include_in_schema=False)
 def get_presets() -> PresetsResponse:
     """Runs that reproduce the sources (micrograd's demo, the lecture) and show what goes wrong."""
     return _presets()
 
 
 @router.post("/init", response_model=InitResponse, responses=ERRORS)
-def post_init(request: InitRequest) -> dict[str, Any]:
+def post_init(request: InitRequest) -> dict[str, Any]:  # quick: a worker thread is fine
     """A run at step 0 for a config: micrograd's initial weights under ``config.seed``."""
     run = _run(TrainState(config=request.config), state_at=("body",))
     return {"state": run.to_state(get_settings().train_max_history)}
 
 
+def _step_run(request: StepRequest) -> Run:
+    return _run(request.state, steps=request.steps, grid=request.grid)
+
+
 @router.post("/step", response_model=StepResponse, responses=ERRORS)
-def post_step(request: StepRequest) -> dict[str, Any]:
+async def post_step(request: StepRequest, http: Request) -> Response:
     """Run ``steps`` training steps on the state and return the next state, one metric per step
     (measured on the step's forward pass, before its update), and optionally the decision
     boundary and every sample's score under the new weights."""
-    try:
-        with _training_slots():
-            run = _run(request.state, steps=request.steps, grid=request.grid)
-            metrics = run.train(request.steps, get_settings().train_max_abs_weight)
-            return _answer(run, metrics, request.grid, request.predictions)
-    except Busy:
-        raise _busy() from None
+    run = await run_in_threadpool(_step_run, request)
+    client = _client(http)
+    metrics = await _train(run, request.steps, client)
+    body = await _answered(run, metrics, request.grid, request.predictions, client)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/graph", response_model=SampleGraphResponse, responses=ERRORS)
@@ -171,23 +227,30 @@ def post_sample_graph(request: SampleGraphRequest) -> dict[str, Any]:
     return {"source": source, "values": values, "nodes": graph_nodes(run, request.loss)}
 
 
-def _events(
-    run: Run, steps: int, every: int, grid: int | None, with_predictions: bool, interval_ms: int
-) -> Iterator[ServerSentEvent]:
-    """Train ``steps`` steps, an event every ``every`` steps, then a "done" event saying why it ended."""
+async def _events(
+    run: Run,
+    steps: int,
+    every: int,
+    grid: int | None,
+    with_predictions: bool,
+    interval_ms: int,
+    client: str,
+) -> AsyncIterator[ServerSentEvent]:
+    """Train ``steps`` steps, an event every ``every`` steps, then a "done" event saying why it
+    ended. It waits on the event loop (for a place, between events): no worker thread is held
+    while the stream is idle, and the client's hanging up cancels it at the next wait."""
     settings = get_settings()
     deadline = time.monotonic() + settings.train_max_stream_seconds
     remaining, reason, first = steps, "finished", True
     while remaining > 0:
         try:
-            with _training_slots():
-                metrics = run.train(min(every, remaining), settings.train_max_abs_weight)
-                payload = _answer(run, metrics, grid, with_predictions)
+            metrics = await _train(run, min(every, remaining), client)
+            data = await _answered(run, metrics, grid, with_predictions, client)
         except Busy:
             reason = "busy"  # the client resumes from the last state it received
             break
         remaining -= len(metrics)
-        yield ServerSentEvent(data=payload, event="step", id=str(run.step), retry=1000 if first else None)
+        yield ServerSentEvent(raw_data=data, event="step", id=str(run.step), retry=1000 if first else None)
         first = False
         if run.stopped is not None:
             reason = "diverged"
@@ -196,12 +259,13 @@ def _events(
             reason = "time limit"
             break
         if remaining > 0 and interval_ms:
-            time.sleep(interval_ms / 1000)
+            await anyio.sleep(interval_ms / 1000)
     yield ServerSentEvent(data={"step": run.step, "reason": reason, "stopped": run.stopped}, event="done")
 
 
 def _stream_run(request: StreamRequest) -> tuple[StreamRequest, Run]:
-    # a dependency, so that a bad state is a 422 before the stream starts
+    # a dependency (FastAPI runs it in a worker thread), so that a bad state is a 422 before
+    # the stream starts
     run = _run(request.state, steps=min(request.every, request.steps), steps_field="every", grid=request.grid)
     return request, run
 
@@ -212,15 +276,15 @@ STREAM_DOC = {
 
 
 @router.post("/stream", response_class=EventSourceResponse, responses={**STREAM_DOC, **ERRORS})
-def post_stream(
-    prepared: Annotated[tuple[StreamRequest, Run], Depends(_stream_run)],
-) -> Iterator[ServerSentEvent]:
+async def post_stream(
+    prepared: Annotated[tuple[StreamRequest, Run], Depends(_stream_run)], http: Request
+) -> AsyncIterator[ServerSentEvent]:
     """Train live: the same steps as /step, streamed. To resume after a dropped connection,
     POST again with the last state received."""
     request, run = prepared
-    yield from _events(
-        run, request.steps, request.every, request.grid, request.predictions, request.interval_ms
-    )
+    options = (request.grid, request.predictions, request.interval_ms, _client(http))
+    async for event in _events(run, request.steps, request.every, *options):
+        yield event
 
 
 def _get_stream_run(
@@ -234,7 +298,7 @@ def _get_stream_run(
     with_predictions: Annotated[bool, Query(alias="predictions")] = False,
     interval_ms: Annotated[int, Query(ge=0, le=get_settings().train_max_interval_ms)] = 0,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-) -> tuple[Run, int, dict[str, Any]]:
+) -> tuple[Run, int, int, dict[str, Any]]:
     if (preset is None) == (config is None):
         raise _invalid(("query", "preset"), "give exactly one of preset and config")
     if preset is not None:
@@ -263,21 +327,25 @@ def _get_stream_run(
         check_work(run, until, _limits(), "until", advice)
     except TrainError as error:
         raise _from_train_error(error, ("query",)) from None
-    # runs are deterministic: redo the steps the client already has, in a training slot like
-    # any other training work (a crowd of reconnections must not outrun train_max_concurrent)
-    try:
-        with _training_slots():
-            run.train(start, get_settings().train_max_abs_weight)
-    except Busy:
-        raise _busy() from None
     options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}
+    return run, start, until, options
+
+
+async def _replayed(
+    prepared: Annotated[tuple[Run, int, int, dict[str, Any]], Depends(_get_stream_run)], http: Request
+) -> tuple[Run, int, dict[str, Any]]:
+    """Runs are deterministic: redo the steps the client already has, as training work like
+    any other (in places, in pieces, fairly; 503 when busy), stopping if the client hangs up."""
+    run, start, until, options = prepared
+    if start > 0:
+        await _train(run, start, _client(http), http)
     return run, until - run.step, options
 
 
 @router.get("/stream", response_class=EventSourceResponse, responses={**STREAM_DOC, **ERRORS})
-def get_stream(
-    prepared: Annotated[tuple[Run, int, dict[str, Any]], Depends(_get_stream_run)],
-) -> Iterator[ServerSentEvent]:
+async def get_stream(
+    prepared: Annotated[tuple[Run, int, dict[str, Any]], Depends(_replayed)], http: Request
+) -> AsyncIterator[ServerSentEvent]:
     """Train a preset or a config live from step 0 up to step ``until``, for EventSource. On a
     reconnection the browser sends ``Last-Event-ID`` (the last step it got) and the stream
     continues from there: the server recomputes the run up to that step, as every run is
@@ -288,4 +356,5 @@ def get_stream(
             data={"step": run.step, "reason": "finished", "stopped": run.stopped}, event="done"
         )
         return
-    yield from _events(run, steps, **options)
+    async for event in _events(run, steps, **options, client=_client(http)):
+        yield event

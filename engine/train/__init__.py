@@ -16,7 +16,7 @@ Where things are:
 """
 
 from .presets import PRESETS, Preset, preset_state
-from .request import Limits, check_work, graph_nodes, open_run
+from .request import Limits, check_work, graph_nodes, open_run, step_work
 from .run import Run, learning_rate, model_replay, new_state, normalise, per_sample_loss, step
 from .state import (
     DEFAULT_CONFIG,
@@ -67,6 +67,7 @@ __all__ = [
     "predictions",
     "preset_state",
     "sample_program",
+    "step_work",
     "step",
     "to_weights",
     "weight_loc",

@@ -25,6 +25,11 @@ class Limits(NamedTuple):
     max_abs_weight: float = 1e6  # |weight| a state may carry
     max_work: int = 50_000_000  # steps x samples per step x parameters in one request
     max_graph_nodes: int = 400  # values in one sample's graph (the graph API draws no more)
+    # a step's own cost in work units on top of samples x parameters: per step, per neuron, and
+    # per parameter as if the batch had this many samples more (measured: bench/train_work.py)
+    step_work: int = 3000
+    neuron_work: int = 250
+    parameter_work: int = 8
 
 
 def open_run(
@@ -73,15 +78,25 @@ def open_run(
     return run
 
 
+def step_work(run: Run, limits: Limits) -> int:
+    """The work of one training step, in the units of ``max_work``: samples x parameters, plus a
+    fixed cost per step, per neuron and per parameter (which dominate small batches)."""
+    batch = min(run.config["batch_size"] or len(run.X), len(run.X))
+    overhead = limits.step_work + limits.neuron_work * sum(run.layers)
+    return (batch + limits.parameter_work) * len(run.params) + overhead
+
+
 def check_work(
     run: Run, steps: int, limits: Limits, field: str, advice: str = "take fewer steps per request"
 ) -> None:
     """``TrainError`` at ``field`` if ``steps`` steps of this run are over ``max_work``."""
     batch = run.config["batch_size"] or len(run.X)
-    work = steps * min(batch, len(run.X)) * len(run.params)
+    work = steps * step_work(run, limits)
     if work > limits.max_work:
-        what = f"{steps} steps x {batch} samples x {len(run.params)} parameters"
-        message = f"{what} is over the limit of {limits.max_work}"
+        message = (
+            f"{steps} steps x {batch} samples x {len(run.params)} parameters (plus each step's own "
+            f"cost) is {work} units of work, over the limit of {limits.max_work}"
+        )
         raise TrainError((field,), f"{message}; {advice}")
 
 

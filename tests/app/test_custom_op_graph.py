@@ -3,7 +3,7 @@ says it has no rule instead of inventing one."""
 
 import math
 
-from app.graph import GraphService
+from app.graph_service import GraphService
 from app.render import Renderer
 from engine import CUSTOM_OP, Value
 

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.graph import GraphService
+from app.graph_service import GraphService
 from app.render import Renderer
 from app.schemas import GraphRequest
 from app.settings import get_settings

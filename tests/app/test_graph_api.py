@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.graph import Answer, GraphService, LRUCache, get_service
+from app.graph_service import Answer, GraphService, LRUCache, get_service
 from app.main import app
 from app.middleware import BodySizeLimit
 from app.render import Renderer
@@ -359,13 +359,15 @@ def test_tangled_graph_is_422_with_a_message(client):
 def test_cache_is_bounded_by_bytes_least_recently_used_first():
     cache = LRUCache(max_bytes=100)
     for key in "abc":
-        cache.put(key, Answer(b"j" * 20, b"s" * 20))  # 40 bytes each
-    assert len(cache) == 2 and cache.bytes == 80
+        cache.put(key, Answer(b"j" * 20, b"s" * 20))  # 41 bytes each: the key's byte counts too
+    assert len(cache) == 2 and cache.bytes == 82
     assert cache.get("a") is None and cache.get("b") is not None
     cache.put("d", Answer(b"j" * 20, b"s" * 20))  # "c" is now the least recently used
     assert cache.get("c") is None and cache.get("b") is not None
     cache.put("huge", Answer(b"j" * 200, b""))  # bigger than the whole cache: not kept
-    assert cache.get("huge") is None and cache.bytes == 80
+    assert cache.get("huge") is None and cache.bytes == 82
+    cache.put("k" * 60, Answer(b"j" * 20, b"s" * 20))  # a long key costs its length
+    assert len(cache) == 1 and cache.bytes == 100
 
 
 def test_identical_requests_arriving_together_run_dot_once():

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from app.graph import GraphService, get_service
+from app.graph_service import GraphService, get_service
 from app.layout import LayoutCache, Template
 from app.main import app
 from app.render import (

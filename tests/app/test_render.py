@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.graph import GraphService
+from app.graph_service import GraphService
 from app.render import (
     THEMES,
     GraphTooLarge,

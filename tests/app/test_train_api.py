@@ -321,14 +321,21 @@ def test_get_stream_resumes_from_last_event_id(client):
 
 
 def test_a_get_stream_that_is_accepted_can_be_resumed_at_its_last_step(client, monkeypatch):
-    # the lecture preset: 4 samples x 41 parameters a step; allow 50 steps of work
-    limited = dataclasses.replace(get_app_settings(), train_max_work=4 * 41 * 50)
+    # the lecture preset: 4 samples x 41 parameters a step, plus its fixed cost, 9 neurons' and
+    # 41 parameters';
+    # allow 50 steps of work
+    settings = get_app_settings()
+    step = (
+        (4 + settings.train_parameter_work) * 41 + settings.train_step_work + settings.train_neuron_work * 9
+    )
+    limited = dataclasses.replace(settings, train_max_work=step * 50)
     monkeypatch.setattr(train_routes, "get_settings", lambda: limited)
     too_long = client.get("/api/train/stream?preset=lecture&until=51")
     assert too_long.status_code == 422
     (error,) = too_long.json()["detail"]
     assert error["loc"] == ["query", "until"]
-    assert "51 steps x 4 samples x 41 parameters is over the limit of 8200" in error["msg"]
+    message = f"51 steps x 4 samples x 41 parameters (plus each step's own cost) is {51 * step} units"
+    assert f"{message} of work, over the limit of {50 * step}" in error["msg"]
     assert "reconnection" in error["msg"] and "POST" in error["msg"]
     # the longest one allowed resumes even from its last step but one
     url = "/api/train/stream?preset=lecture&until=50"
@@ -453,7 +460,7 @@ def test_too_much_work_in_one_request_is_a_422_before_any_step(client):
     assert response.status_code == 422
     [error] = response.json()["detail"]
     assert error["loc"] == ["body", "steps"]
-    assert "100 steps x 1000 samples x 1185 parameters is over the limit" in error["msg"]
+    assert "100 steps x 1000 samples x 1185 parameters (plus each step's own cost) is" in error["msg"]
     smaller = client.post("/api/train/step", json={"state": state, "steps": 1})
     assert smaller.status_code == 200
 

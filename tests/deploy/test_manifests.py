@@ -67,6 +67,9 @@ def test_image_runs_uvicorn_as_a_numeric_non_root_user_on_the_exposed_port() -> 
     assert int(argv[argv.index("--port") + 1]) == exposed_port()
     assert "--proxy-headers" in argv
     assert "--workers" not in argv, "workers come from WEB_CONCURRENCY"
+    # idle connections are closed, and a flood of connections gets 503 instead of memory growth
+    assert int(argv[argv.index("--timeout-keep-alive") + 1]) <= 5
+    assert int(argv[argv.index("--limit-concurrency") + 1]) > 0
 
 
 def test_kustomization_lists_every_manifest() -> None:

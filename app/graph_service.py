@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from concurrent.futures import Future
 from functools import lru_cache
 from typing import NamedTuple
+
+from starlette.concurrency import run_in_threadpool
 
 from engine import Value, derivative_formulas, gradcheck, trace
 from engine.export import literals
@@ -17,6 +22,11 @@ from engine.expr import ExprError, parse
 from .render import Renderer
 from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role, SourceLiteral
 from .settings import get_settings
+from .slots import Busy, Slots
+
+# every word of a program: a superset of the names it uses (a name in `values` that is none of
+# them cannot change the answer, so it is left out of the cache key)
+WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
 class Answer(NamedTuple):
@@ -48,16 +58,17 @@ class LRUCache:
             return item
 
     def put(self, key: Hashable, item: Answer) -> None:
-        size = _size(item)
+        """The budget counts the key's bytes too (GraphService's keys are 32-byte digests)."""
+        size = _size(key, item)
         if size > self.max_bytes:
             return
         with self._lock:
             old = self._items.pop(key, None)
-            self.bytes += size - (_size(old) if old else 0)
+            self.bytes += size - (_size(key, old) if old else 0)
             self._items[key] = item
             while self.bytes > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self.bytes -= _size(dropped)
+                dropped_key, dropped = self._items.popitem(last=False)
+                self.bytes -= _size(dropped_key, dropped)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -68,8 +79,19 @@ class LRUCache:
             self.bytes = self.hits = self.misses = 0
 
 
-def _size(item: Answer) -> int:
-    return len(item.json) + len(item.svg)
+def _size(key: Hashable, item: Answer) -> int:
+    key_bytes = len(key) if isinstance(key, bytes | str) else len(repr(key))
+    return key_bytes + len(item.json) + len(item.svg)
+
+
+def cache_key(request: GraphRequest) -> bytes:
+    """A digest of everything the answer depends on: the program, the values of the names it
+    can use (the others dropped), h and the theme."""
+    words = set(WORD.findall(request.source))
+    # float.hex() tells -0.0 from 0.0, which compare (and hash) equal but draw differently
+    values = sorted((name, float(v).hex()) for name, v in request.values.items() if name in words)
+    text = repr((request.source, values, float(request.h).hex(), request.theme))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def role(node: Value, root: Value) -> Role:
@@ -90,6 +112,7 @@ class GraphService:
         max_checked_leaves: int = 64,
         max_check_evaluations: int = 20_000,
         cache_bytes: int = 32 * 2**20,
+        slots: Slots | None = None,
     ) -> None:
         self.renderer = renderer
         self.max_checked_leaves = max_checked_leaves
@@ -97,11 +120,55 @@ class GraphService:
         self.cache = LRUCache(cache_bytes)
         self._building: dict[Hashable, Future[Answer]] = {}
         self._lock = threading.Lock()
+        # builds at once from the app (async waiting; the renderer's own cap is for direct use)
+        self.slots = slots or Slots(renderer.max_processes, renderer.timeout)
+        self._pending: dict[bytes, asyncio.Future[Answer]] = {}
+
+    async def answer_async(self, request: GraphRequest, client: str = "") -> Answer:
+        """``answer`` for the app: waiting (for a place, or for an identical build under way)
+        holds no worker thread; the build itself runs in one."""
+        key = await run_in_threadpool(cache_key, request)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        pending = self._pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)  # the first request's answer, or its error
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            try:
+                async with self.slots.hold(client):
+                    answer = await run_in_threadpool(self.build, request, key)
+            except Busy:
+                limit = self.slots.size
+                message = f"the server is busy drawing other graphs ({limit} at a time); try again soon"
+                raise Busy(message, retry_after=5) from None
+            future.set_result(answer)
+            return answer
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: nobody else may be waiting for it
+            raise
+        finally:
+            del self._pending[key]
+
+    def build(self, request: GraphRequest, key: Hashable) -> Answer:
+        """Parse, backward, checks and picture; the answer is cached under ``key``."""
+        positions: dict[int, tuple[int, int]] = {}
+        root = parse(request.source, request.values, positions)
+        response = self.from_root(root, request.h, request.theme, positions)
+        response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
+        answer = Answer(response.model_dump_json().encode(), response.svg.encode())
+        self.cache.put(key, answer)
+        return answer
 
     def answer(self, request: GraphRequest) -> Answer:
-        # float.hex() tells -0.0 from 0.0, which compare (and hash) equal but draw differently
-        values = tuple((name, float(v).hex()) for name, v in sorted(request.values.items()))
-        key = (request.source, values, request.h, request.theme)
+        """The answer from a worker thread (identical requests at once share one build)."""
+        key = cache_key(request)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -113,12 +180,7 @@ class GraphService:
         if pending is not None:
             return pending.result()  # the first request's answer, or its error
         try:
-            positions: dict[int, tuple[int, int]] = {}
-            root = parse(request.source, request.values, positions)
-            response = self.from_root(root, request.h, request.theme, positions)
-            response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
-            answer = Answer(response.model_dump_json().encode(), response.svg.encode())
-            self.cache.put(key, answer)
+            answer = self.build(request, key)
             future.set_result(answer)
             return answer
         except BaseException as error:
