@@ -385,6 +385,8 @@ function init() {
   window.addEventListener("hashchange", () => {
     if (location.hash === hashOf(state) || !readHash()) return;
     stopPlay();
+    const preset = PRESETS.find((x) => x.source === state.source); // a lesson's slide may be one
+    $("preset").value = preset ? preset.id : "";
     setSource(state.source);
     applyTheme(state.theme, false);
     $("h").value = String(state.h);

@@ -19,6 +19,7 @@ export function setUpFollowing(code, { page, view, fit }) {
   let teacher = null; // the latest view the teacher sent (checked)
   let touched = false; // the student used the page since the teacher's view was applied
   let wandered = false;
+  let movedOn = false; // the teacher sent a view since the student wandered off
   let state = "Connecting…";
   const bar = $("follow-bar");
 
@@ -26,14 +27,16 @@ export function setUpFollowing(code, { page, view, fit }) {
   bar.hidden = false;
 
   function show() {
-    $("follow-state").textContent = wandered ? `Exploring on your own (lesson ${code}). The teacher is at:` : `${state} · lesson ${code}`;
-    $("follow-title").textContent = teacher ? teacher.title || "the teacher's view" : "";
+    const where = wandered ? `Exploring on your own${movedOn ? ": the teacher has moved on" : ""}` : state;
+    $("follow-state").textContent = `${where} · lesson ${code}`;
+    $("follow-title").textContent = teacher ? teacher.title : "";
     bar.classList.toggle("wandered", wandered);
   }
 
   function apply(v) {
     touched = false;
     wandered = false;
+    movedOn = false;
     show();
     if (v.page !== page) {
       location.assign(`${PAGES[v.page]}?follow=${encodeURIComponent(code)}${v.hash}`);
@@ -57,7 +60,10 @@ export function setUpFollowing(code, { page, view, fit }) {
         return show();
       }
       teacher = v;
-      if (wandered) show();
+      if (wandered) {
+        movedOn = true;
+        show();
+      }
       else apply(v);
     },
     (text, ended) => {

@@ -87,7 +87,8 @@ function presenter({ page, view }) {
     $("live-badge").hidden = !live;
     if (live) {
       const address = location.origin + session.follow;
-      $("live-badge").textContent = `live ${session.code}`;
+      $("live-badge").textContent = "live";
+      $("live-badge").title = `Live lesson ${session.code}`;
       $("live-code").textContent = session.code;
       $("live-follow").textContent = address;
       $("live-follow").href = session.follow;
@@ -95,6 +96,10 @@ function presenter({ page, view }) {
       if (!$("live-qr").src.includes(session.code)) $("live-qr").src = qrUrl(session.code);
     }
   }
+
+  const topbar = document.querySelector(".topbar");
+  const placePanel = () => ($("lesson-panel").style.top = `${Math.round(topbar.getBoundingClientRect().bottom)}px`);
+  new ResizeObserver(placePanel).observe(topbar); // the panel sits under the top bar, however tall
 
   function setPanel(open) {
     $("lesson-panel").hidden = !open;

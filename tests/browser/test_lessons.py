@@ -29,6 +29,10 @@ def wait_step(page, text: str) -> None:
     page.wait_for_function("(t) => document.getElementById('step-status').textContent === t", arg=text)
 
 
+QR_LOADED = "() => { const q = document.getElementById('live-qr'); return q.complete && q.naturalWidth > 0; }"
+MESSAGE_HAS = "(t) => document.getElementById('lesson-message-text').textContent.includes(t)"
+
+
 def open_panel(page) -> None:
     if page.locator("#lesson-panel").is_hidden():
         page.click("#lesson-toggle")
@@ -103,12 +107,16 @@ def test_a_lesson_is_built_reordered_saved_opened_and_presented_with_pagedown(pa
     page.click("#lesson-new")
     assert slide_names(page) == []
     bad = {"version": 1, "slides": [doc["slides"][0], {"page": "slides", "hash": "#"}]}
-    page.set_input_files("#lesson-file", files=[{"name": "bad.json", "mimeType": "application/json", "buffer": json.dumps(bad).encode()}])
-    message = page.locator("#lesson-message-text")
-    message.wait_for()
-    assert "bad.json" in message.inner_text() and 'slides[1].page must be "graph" or "train"' in message.inner_text()
-    page.set_input_files("#lesson-file", files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"{oops"}])
-    page.wait_for_function("() => document.getElementById('lesson-message-text').textContent.includes('notes.txt is not JSON')")
+    page.set_input_files(
+        "#lesson-file",
+        files=[{"name": "bad.json", "mimeType": "application/json", "buffer": json.dumps(bad).encode()}],
+    )
+    page.wait_for_function(
+        MESSAGE_HAS, arg='bad.json is not a chainrule lesson: slides[1].page must be "graph" or "train"'
+    )
+    not_json = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"{oops"}
+    page.set_input_files("#lesson-file", files=[not_json])
+    page.wait_for_function(MESSAGE_HAS, arg="notes.txt is not JSON")
     assert slide_names(page) == []
     page.set_input_files("#lesson-file", str(saved))
     page.wait_for_function("() => document.querySelectorAll('#lesson-slides li').length === 3")
@@ -151,7 +159,7 @@ def test_a_share_link_opens_the_lesson_in_another_browser(page, browser, base_ur
         assert slide_names(tab) == ["Slide with “quotes” & ünïcode"]
         assert "lesson=" not in tab.url  # the link's lesson is now kept in this browser
         tab.goto(base_url + "/?lesson=not-a-lesson")
-        tab.wait_for_function("() => document.getElementById('lesson-message-text').textContent.includes('link')")
+        tab.wait_for_function(MESSAGE_HAS, arg="The lesson link is damaged")
         assert slide_names(tab) == ["Slide with “quotes” & ünïcode"]
     finally:
         other.close()
@@ -178,7 +186,7 @@ def test_a_follower_mirrors_the_presenter_wanders_off_and_snaps_back(page, follo
     code = page.locator("#live-code").inner_text()
     assert len(code) == 6
     assert page.locator("#live-follow").inner_text().endswith(f"/follow/{code}")
-    page.wait_for_function("() => { const q = document.getElementById('live-qr'); return q.complete && q.naturalWidth > 0; }")
+    page.wait_for_function(QR_LOADED)
 
     follower.goto(f"/follow/{code}")
     follower.wait_for_url(f"**/?follow={code}#src=*")  # the real graph page, following
@@ -207,25 +215,94 @@ def test_a_follower_mirrors_the_presenter_wanders_off_and_snaps_back(page, follo
     wait_step(page, "step 4 of 7")
     follower.wait_for_timeout(800)  # the view has reached the follower by now (it is sent within ~0.4 s)
     assert step_status(follower) == "all grads shown"
+    assert "the teacher has moved on" in follower.locator("#follow-state").inner_text()
     follower.screenshot(path=str(screenshots / "lessons-follower-wandered-1366.png"))
     follower.click("#follow-back")
     wait_step(follower, "step 4 of 7")
     assert not follower.locator("#follow-bar").evaluate("b => b.classList.contains('wandered')")
     page.keyboard.press("ArrowLeft")
     wait_step(follower, "step 3 of 7")  # following again
+
+    # the presenter goes to the training page, then back by the lesson: the follower goes along
+    add_slide(page, "Step 3 again")
+    page.click("nav.pages >> text=Training")
+    page.wait_for_selector("body[data-ready=true]")
+    follower.wait_for_url(f"**/train?follow={code}#*")
+    follower.wait_for_selector("body[data-ready=true]")
+    page.screenshot(path=str(screenshots / "lessons-presenter-train-1366.png"))
+    follower.screenshot(path=str(screenshots / "lessons-follower-train-1366.png"))
+    page.keyboard.press("PageUp")
+    follower.wait_for_url(f"**/?follow={code}#src=*")
+    wait_step(follower, "step 3 of 7")
+    assert follower.locator("#follow-title").inner_text() == "Step 3 again"
     assert page.console_errors == [] and follower.console_errors == []
 
 
 def test_a_hostile_view_renders_as_text(follower, base_url, screenshots) -> None:
     live = httpx.post(f"{base_url}/api/live").json()
     view = {"page": "graph", "title": HOSTILE, "hash": "#src=" + quote(f"x = 2\ny = x*x # {HOSTILE}\n")}
-    r = httpx.put(f"{base_url}/api/live/{live['code']}", json=view, headers={"Authorization": f"Bearer {live['key']}"})
+    bearer = {"Authorization": f"Bearer {live['key']}"}
+    r = httpx.put(f"{base_url}/api/live/{live['code']}", json=view, headers=bearer)
     assert r.status_code == 204
     follower.goto(f"/?follow={live['code']}")
-    follower.wait_for_function("(t) => document.getElementById('follow-title').textContent === t", arg=HOSTILE)
+    follower.wait_for_function(
+        "(t) => document.getElementById('follow-title').textContent === t", arg=HOSTILE
+    )
     assert follower.locator("#follow-bar img, #follow-bar script").count() == 0
     follower.wait_for_timeout(300)
     assert follower.evaluate("() => window.pwned") is None
     assert HOSTILE in follower.locator("#source").input_value()  # the program is the editor's text
+    assert follower.locator("#preset").input_value() == ""  # not one of the examples
     follower.screenshot(path=str(screenshots / "lessons-follower-hostile-1366.png"))
     assert follower.console_errors == []
+
+
+PANEL_BOX = """() => {
+  const r = (id) => document.getElementById(id).getBoundingClientRect().toJSON();
+  const panel = document.getElementById('lesson-panel');
+  return { panel: r('lesson-panel'), top: document.querySelector('.topbar').getBoundingClientRect().bottom,
+           toggle: r('lesson-toggle'), qr: r('live-qr'), overflow: panel.scrollWidth - panel.clientWidth,
+           font: parseFloat(getComputedStyle(document.getElementById('slide-title')).fontSize) };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_the_panel_and_the_follow_bar_fit_the_screen_in_projector_mode(page, follower, screenshots, size):
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    follower.set_viewport_size({"width": width, "height": height})
+    hash_ = LECTURE_HASH.replace("theme=light", "theme=projector")
+    slide = {
+        "page": "graph",
+        "hash": hash_,
+        "title": "The lecture's graph, every grad",
+        "notes": "Start here.",
+    }
+    lesson = {"version": 1, "slides": [slide]}
+    page.goto("/")
+    page.evaluate("(l) => localStorage.setItem('chainrule.lesson', JSON.stringify(l))", lesson)
+    open_graph(page, hash_)
+    page.reload()  # the page reads the kept lesson as it loads
+    page.wait_for_selector("#graph svg g.value")
+    open_panel(page)
+    page.locator("#viewport").focus()
+    page.keyboard.press("PageDown")
+    assert current_slide(page) == 1
+    page.click("#live-start")
+    page.wait_for_function(QR_LOADED)
+    box = page.evaluate(PANEL_BOX)
+    assert box["panel"]["top"] >= box["top"] - 1
+    assert box["panel"]["right"] <= width and box["panel"]["bottom"] <= height
+    assert box["overflow"] <= 0  # nothing wider than the panel
+    assert box["toggle"]["right"] <= width and box["toggle"]["bottom"] <= box["top"]
+    assert box["font"] >= 20  # projector type in the panel too
+    assert box["qr"]["width"] >= 150
+    page.screenshot(path=str(screenshots / f"lessons-presenter-projector-{width}.png"))
+
+    follower.goto(f"/follow/{page.locator('#live-code').inner_text()}")
+    follower.wait_for_selector("#graph svg g.value")
+    follower.wait_for_function("() => document.getElementById('follow-title').textContent.length > 0")
+    bar = follower.locator("#follow-bar").bounding_box()
+    assert bar["x"] >= 0 and bar["x"] + bar["width"] <= width and bar["y"] + bar["height"] <= height
+    assert bar["height"] <= 0.2 * height
+    follower.screenshot(path=str(screenshots / f"lessons-follower-projector-{width}.png"))
