@@ -13,6 +13,7 @@ import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKe
 import { PRESETS } from "./graph-presets.js";
 import { createPlayer, narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
+import { setUpLesson } from "./lesson-panel.js";
 import { pageKey, runShortcut } from "./keys.js";
 import { createPanZoom } from "./panzoom.js";
 import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
@@ -52,7 +53,9 @@ const panZoom = createPanZoom(viewport, graphBox, () => autoFit());
 const writeHash = debounce(() => {
   const hash = hashOf(state);
   if (location.hash !== hash) history.replaceState(null, "", hash);
+  lesson.changed(); // a live lesson sends the new view
 }, HASH_DELAY_MS);
+let lesson = { changed() {} }; // the lesson panel (lesson-panel.js), set up by init
 
 // ---------------------------------------------------------------- the program and the API
 
@@ -382,6 +385,8 @@ function init() {
   window.addEventListener("hashchange", () => {
     if (location.hash === hashOf(state) || !readHash()) return;
     stopPlay();
+    const preset = PRESETS.find((x) => x.source === state.source); // a lesson's slide may be one
+    $("preset").value = preset ? preset.id : "";
     setSource(state.source);
     applyTheme(state.theme, false);
     $("h").value = String(state.h);
@@ -389,6 +394,7 @@ function init() {
     render();
   });
   render();
+  lesson = setUpLesson({ page: "graph", view: () => hashOf(state), fit: () => autoFit() });
 }
 
 // for the benchmarks and the curious: the examples (read-only copies)

@@ -8,6 +8,7 @@
 
 import { $, on } from "./dom.js";
 import { pageKey, runShortcut } from "./keys.js";
+import { setUpLesson } from "./lesson-panel.js";
 import { exportRun, readRun } from "./train-file.js";
 import * as form from "./train-form.js";
 import { networkCache } from "./train-network.js";
@@ -67,8 +68,10 @@ function writeHash() {
   hashTimer = setTimeout(() => {
     const hash = currentHash();
     if (location.hash !== hash) history.replaceState(null, "", hash);
+    lesson.changed(); // a live lesson sends the new view
   }, HASH_DELAY_MS);
 }
+let lesson = { changed() {} }; // the lesson panel (lesson-panel.js), set up by init
 
 const currentHash = () => hashOf({ ...state, config: state.run ? state.run.config : configFromForm() });
 
@@ -301,6 +304,7 @@ async function init() {
   }
   drawAll(state, network); // at once, not on the next frame: "ready" means the numbers are on screen
   document.body.dataset.ready = "true";
+  lesson = setUpLesson({ page: "train", view: currentHash });
 }
 
 // for the browser tests and the curious: read-only views of the run
