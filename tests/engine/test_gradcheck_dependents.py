@@ -119,3 +119,14 @@ def test_a_hand_written_closure_has_no_numeric_grad_and_the_graph_is_put_back():
     [check] = gradcheck(root, [x])
     assert check.numeric is None and not check.ok
     assert snapshot(root) == before
+
+
+def test_a_leaf_with_no_value_at_x_minus_h_is_unchecked_and_the_graph_is_put_back():
+    x, w = Value(1e-6, label="x"), Value(2.0, label="w")
+    root = (x**0.5) * w + w * w  # at x - h, the root of a negative number
+    root.backward()
+    before = snapshot(root)
+    fast = gradcheck(root, [x, w])
+    assert [tuple(c) for c in fast] == one_leaf_at_a_time(root, [x, w])
+    assert fast[0].numeric is None and fast[1].ok
+    assert snapshot(root) == before
