@@ -20,18 +20,44 @@ class Check(NamedTuple):
 
 def central_difference(root: Value, leaf: Value, h: float = DEFAULT_H) -> float:
     """d root / d leaf as (f(x+h) - f(x-h)) / 2h, leaving the graph's data as it was."""
-    nodes = topological_order(root)
+    return _difference(root, leaf, dependents(topological_order(root), [leaf])[0], h)
+
+
+def dependents(nodes: list[Value], leaves: list[Value]) -> list[list[Value]]:
+    """For each of ``leaves``, the nodes of ``nodes`` (topologically ordered) whose value depends
+    on it, in that order: all that x+h changes. One walk for all leaves: each node's set of
+    leaves behind it is a bit mask, the or of its inputs' masks."""
+    bit: dict[Value, int] = {}
+    for i, leaf in enumerate(leaves):
+        bit[leaf] = bit.get(leaf, 0) | 1 << i
+    mask: dict[Value, int] = {}
+    ops: list[tuple[Value, int]] = []
+    for node in nodes:
+        behind = 0
+        for child in node._prev:
+            behind |= mask.get(child, 0)
+        if node._prev:
+            ops.append((node, behind))
+        mask[node] = behind | bit.get(node, 0)
+    return [[node for node, behind in ops if behind >> i & 1] for i in range(len(leaves))]
+
+
+def _difference(root: Value, leaf: Value, changed: list[Value], h: float) -> float:
+    """The central difference, recomputing only ``changed`` (the nodes that depend on ``leaf``)
+    and then putting back what they held."""
     saved = leaf.data
+    kept = [(node, node.data, node._da, node._db, node._own_backward) for node in changed]
     try:
         leaf.data = saved + h
-        forward(nodes, leaf)
+        forward(changed)
         up = root.data
         leaf.data = saved - h
-        forward(nodes, leaf)
+        forward(changed)
         down = root.data
     finally:
         leaf.data = saved
-        forward(nodes, leaf)
+        for node, data, da, db, own in kept:
+            node.data, node._da, node._db, node._own_backward = data, da, db, own
     return (up - down) / (2 * h)
 
 
@@ -44,12 +70,13 @@ def gradcheck(root: Value, leaves: list[Value] | None = None, h: float = DEFAULT
 
     ``leaves`` defaults to every leaf behind ``root``, in topological order.
     """
+    nodes = topological_order(root)
     if leaves is None:
-        leaves = [node for node in topological_order(root) if not node._prev]
+        leaves = [node for node in nodes if not node._prev]
     checks = []
-    for leaf in leaves:
+    for leaf, changed in zip(leaves, dependents(nodes, leaves), strict=True):
         try:
-            numeric: float | None = central_difference(root, leaf, h)
+            numeric: float | None = _difference(root, leaf, changed, h)
         except (MathError, CustomOpError):  # no finite value at x±h, or a custom op on the way
             numeric = None
         ok = numeric is not None and agree(float(leaf.grad), numeric)

@@ -10,6 +10,7 @@ Where things are:
 
 - ``state.py``: the state document, its defaults and the checks that relate its fields;
 - ``run.py``: ``Run`` (unpack, forward, backward, the optimiser, pack), ``step``;
+- ``dense.py``: the forward and backward passes a layer at a time (``engine.replay``'s numbers);
 - ``request.py``: ``open_run``, the one place a training request is checked;
 - ``views.py``: the decision boundary, the predictions, one sample as a program;
 - ``presets.py``: the named runs.

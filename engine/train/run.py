@@ -7,7 +7,8 @@ One step does what micrograd's ``demo.ipynb`` does per iteration::
     total_loss.backward()
     p.data -= learning_rate * p.grad    # or Adam
 
-with the forward and backward passes replayed over the batch (``engine.replay``).
+with the forward and backward passes run over the batch a layer at a time (``dense.py``: the
+arithmetic of ``engine.replay``, which replays one sample's traced graph, to the last bit).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..datasets import INPUTS
 from ..engine import Value
 from ..nn import MLP
 from ..replay import Replay
+from .dense import Pass, dense
 from .state import (
     VERSION,
     TrainError,
@@ -81,6 +83,7 @@ class Run:
         self.nin = nin = INPUTS[config["dataset"]["name"]]
         self.layers = layers = list(config["layers"])
         self.replay = model_replay(nin, tuple(layers), config["activation"], config["loss"])
+        self.dense = dense(nin, tuple(layers), config["activation"], config["loss"])
         self.X, self.y = dataset_of(config)
         self.step = check_step(state.get("step", 0))
         weights = state.get("weights")
@@ -112,12 +115,11 @@ class Run:
             return None
         return np.random.default_rng([int(self.config["seed"]), k]).permutation(len(self.X))[:size]
 
-    def forward(self, idx: np.ndarray | None = None) -> tuple[np.ndarray, float, float, np.ndarray]:
-        """The forward pass on a batch: node values, total loss, accuracy and the backward seed."""
+    def forward(self, idx: np.ndarray | None = None) -> tuple[Pass, float, float, np.ndarray]:
+        """The forward pass on a batch (its ``scores`` among it), total loss, accuracy and backward's seed."""
         X, y = (self.X, self.y) if idx is None else (self.X[idx], self.y[idx])
-        vals = self.replay.forward(X, self.params, y)
-        losses = np.broadcast_to(vals[self.replay.root], (len(X),))
-        scores = np.broadcast_to(vals[self.replay.output], (len(X),))
+        passed = self.dense.forward(X, self.params, y)
+        losses, scores = passed.losses, passed.scores
         # sums run left to right from 0, exactly as micrograd's sum() over Values
         data_loss = sum(losses.tolist())
         seed = 1.0
@@ -127,11 +129,11 @@ class Run:
         l2 = float(self.config["l2"])
         total = data_loss + l2 * sum((self.params * self.params).tolist())
         accuracy = sum(((y > 0) == (scores > 0)).tolist()) / len(X)
-        return vals, total, accuracy, np.full(len(X), seed)
+        return passed, total, accuracy, np.full(len(X), seed)
 
-    def gradient(self, vals: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    def gradient(self, passed: Pass, seed: np.ndarray) -> np.ndarray:
         l2 = float(self.config["l2"])
-        return self.replay.backward(vals, seed) + (l2 * self.params + l2 * self.params)
+        return self.dense.backward(passed, seed, self.params) + (l2 * self.params + l2 * self.params)
 
     def grad_norms(self, grads: np.ndarray) -> list[float]:
         """The L2 norm of each layer's weight-and-bias gradient, input side first."""
@@ -160,11 +162,11 @@ class Run:
         with np.errstate(all="ignore"):
             for _ in range(n):
                 k = self.step
-                vals, loss, accuracy, seed = self.forward(self.batch(k))
+                passed, loss, accuracy, seed = self.forward(self.batch(k))
                 if not math.isfinite(loss):
                     self.stopped = {"step": k, "reason": "the loss is not a finite number"}
                     break
-                grads = self.gradient(vals, seed)
+                grads = self.gradient(passed, seed)
                 if self.config["forget_zero_grad"] and self.grads is not None:
                     grads = self.grads + grads  # never zeroed: this step's grads add to the old ones
                 norms = self.grad_norms(grads)

@@ -58,8 +58,8 @@ def predictions(state: dict[str, Any] | Run) -> dict[str, Any]:
     whole dataset's total loss (data + L2, null if not finite) and accuracy."""
     run = state if isinstance(state, Run) else Run(state)
     with np.errstate(all="ignore"):
-        vals, loss, accuracy, _ = run.forward()  # the scores are its output's values
-        scores = _json_scores(np.broadcast_to(vals[run.replay.output], (len(run.X),)))
+        passed, loss, accuracy, _ = run.forward()
+        scores = _json_scores(passed.scores)
     shown = loss if math.isfinite(loss) else None
     return {
         "x": run.X.tolist(),
