@@ -9,6 +9,7 @@ import { clearError, setEditorText, showError, syncGutter } from "./graph-editor
 import { setUpExports } from "./graph-export.js";
 import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
 import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
+import { createPractice } from "./graph-practice.js";
 import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
 import { PRESETS } from "./graph-presets.js";
 import { createPlayer, narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
@@ -50,7 +51,7 @@ const svgOf = () => graphBox.querySelector("svg");
 const panZoom = createPanZoom(viewport, graphBox, () => autoFit());
 
 const writeHash = debounce(() => {
-  const hash = hashOf(state);
+  const hash = pageHash();
   if (location.hash !== hash) history.replaceState(null, "", hash);
 }, HASH_DELAY_MS);
 
@@ -160,6 +161,7 @@ function applyStep() {
   inspectorLeaf = renderInspectorLeaf($("inspector-leaf"), id && graph.byId.get(id), inspectorLeaf, editLeaf);
   renderInspector($("inspector-body"), graph, id, state.selected, shown);
   showChecks($("checks-body"), graph.checks, shown);
+  practice.sync();
   writeHash();
 }
 
@@ -183,6 +185,20 @@ const player = createPlayer($("play"), {
 });
 const togglePlay = () => graph && player.toggle();
 const stopPlay = () => player.stop();
+
+const practice = createPractice({
+  graph: () => graph,
+  step: () => state.step,
+  setStep,
+  load: (source, values) => loadProgram(source, values),
+  program: () => state,
+  svg: svgOf,
+  stopPlay,
+  writeHash: () => writeHash(),
+});
+
+/** The URL's hash for what the page shows: practice's, else the view's. */
+const pageHash = () => practice.hash(state) || hashOf(state);
 
 function selectNode(id, focusInspector) {
   state.selected = id;
@@ -244,13 +260,16 @@ function setEditor(visible) {
 
 function loadPreset(id) {
   const p = PRESETS.find((x) => x.id === id);
-  if (!p) return;
+  if (p) loadProgram(p.source, {}, id);
+}
+
+function loadProgram(source, values, presetId = "") {
   stopPlay();
-  state.values = {};
+  state.values = values;
   state.step = null;
   state.selected = null;
-  setSource(p.source);
-  $("preset").value = id;
+  setSource(source);
+  $("preset").value = presetId;
   render();
 }
 
@@ -298,7 +317,7 @@ function onKey(e) {
     return;
   }
   const key = pageKey(e);
-  if (key === null) return;
+  if (key === null || practice.onKey(e, key)) return;
   const onButton = e.target instanceof HTMLElement && e.target.closest("button, [role=button], a");
   if (key === " " && !onButton) {
     e.preventDefault();
@@ -329,6 +348,7 @@ function init() {
   applyTheme(state.theme, false);
   $("h").value = String(state.h);
   setEditor(state.editor);
+  const exercise = practice.readHash(location.hash); // an exercise in the URL: it loads itself
 
   on("source", "input", () => {
     state.source = $("source").value;
@@ -371,7 +391,7 @@ function init() {
   setUpExports({
     svg: () => graph && graph.svg,
     program: () => state,
-    link: () => (writeHash.cancel(), hashOf(state)),
+    link: () => (writeHash.cancel(), pageHash()),
     toast: (msg) => toast($("toast"), msg),
   });
   on("help-open", "click", () => $("help").showModal());
@@ -380,7 +400,7 @@ function init() {
   on("fit", "click", () => panZoom.fit());
   document.addEventListener("keydown", onKey);
   window.addEventListener("hashchange", () => {
-    if (location.hash === hashOf(state) || !readHash()) return;
+    if (location.hash === pageHash() || practice.readHash(location.hash) || !readHash()) return;
     stopPlay();
     setSource(state.source);
     applyTheme(state.theme, false);
@@ -388,7 +408,7 @@ function init() {
     setEditor(state.editor);
     render();
   });
-  render();
+  if (!exercise) render();
 }
 
 // for the benchmarks and the curious: the examples (read-only copies)
