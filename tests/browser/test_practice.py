@@ -86,7 +86,9 @@ def test_a_wrong_grad_is_rejected_with_the_factor_to_check(page) -> None:
     # the upstream times a wrong local derivative (2 instead of 1)
     answer(page, "-4")
     hint = page.locator("#practice-hint").inner_text()
-    assert hint == "Hint: check the local derivative ∂d/∂e, for d = e + c. The upstream grad is d.grad, on d's node."
+    assert hint == (
+        "Hint: check the local derivative ∂d/∂e, for d = e + c. The upstream grad is d.grad, on d's node."
+    )
     assert "-2" not in hint
     answer(page, "-2.0")
     assert page.locator("#practice-verdict").inner_text().startswith("✓ Right: e.grad = -2.0000")
@@ -98,9 +100,10 @@ def test_show_me_reveals_the_grad_and_its_working(page) -> None:
     answer(page, "1")
     name = asked(page)
     page.click("#practice-show")
-    assert page.locator("#practice-verdict").inner_text() == f"Shown: {name}.grad = {LECTURE_GRADS[name]:.4f}."
+    grad = f"{LECTURE_GRADS[name]:.4f}"
+    assert page.locator("#practice-verdict").inner_text() == f"Shown: {name}.grad = {grad}."
     hint = page.locator("#practice-hint").inner_text()
-    assert hint.startswith(f"Working: {name}.grad = L.grad × ∂L/∂{name}") and f"= {LECTURE_GRADS[name]:.4f}" in hint
+    assert hint.startswith(f"Working: {name}.grad = L.grad × ∂L/∂{name}") and f"= {grad}" in hint
     assert nodes(page)[name][1] == f"grad {LECTURE_GRADS[name]:.4f}"
     assert page.locator("#practice-score").inner_text() == "Score: 1 of 7 right first time (1 shown)."
 
