@@ -60,14 +60,18 @@ export function createPractice(host) {
     btn.textContent = onNow ? "Stop practice" : "Practice";
   }
 
-  /** The verdict, and under it a hint, or the working of the value just revealed. */
+  /** The verdict ("right", "wrong" or "shown": said in words too), and under it a hint. */
   function feedback(verdict, kind, hint) {
     const v = $("practice-verdict");
     v.textContent = verdict;
     v.className = `practice-verdict ${kind ? `is-${kind}` : ""}`;
+    $("practice-hint").textContent = hint;
+  }
+
+  /** Under the verdict, the working of the value just revealed. */
+  function showWorking() {
     const box = $("practice-hint");
-    if (hint !== "working") box.textContent = hint;
-    else if (p.ask === "data") box.textContent = `Working: ${dataWorking(graph(), p.lastData)}`;
+    if (p.ask === "data") box.textContent = `Working: ${dataWorking(graph(), p.lastData)}`;
     else {
       const g = graph();
       narrate(box, g, g.order.indexOf(p.lastGrad) + 1, p.lastGrad); // the step's own sentence
@@ -170,7 +174,8 @@ export function createPractice(host) {
       if (p.tries) p.score.later += 1;
       else p.score.first += 1;
       reveal(id);
-      feedback(`✓ Right: ${label} = ${fmt(target)}.`, "right", "working");
+      feedback(`✓ Right: ${label} = ${fmt(target)}.`, "right", "");
+      showWorking();
       renderPanel(pending());
       return;
     }
@@ -187,7 +192,8 @@ export function createPractice(host) {
     const label = p.ask === "grad" ? `${g.names.get(id)}.grad` : `${g.names.get(id)}'s data`;
     p.score.shown += 1;
     reveal(id);
-    feedback(`Shown: ${label} = ${fmt(p.ask === "grad" ? n.grad : n.data)}.`, "shown", "working");
+    feedback(`Shown: ${label} = ${fmt(p.ask === "grad" ? n.grad : n.data)}.`, "shown", "");
+    showWorking();
     renderPanel(pending());
     $("practice-answer").focus();
   }

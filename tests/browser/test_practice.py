@@ -206,3 +206,28 @@ def test_practice_screens_at_1366(page, screenshots, theme) -> None:
         assert size >= (28 if theme == "projector" else 14), (id_, size)
         assert 0 <= left and right <= 1366 and top >= 0 and bottom <= 768, (id_, top, bottom, left, right)
     page.screenshot(path=screenshots / f"practice-{theme}-1366.png")
+
+
+def test_show_me_walks_an_exercise_to_the_end_past_its_constants(page) -> None:
+    """All shown, one by one. Level 3's exercise 1 (a sigmoid written with exp) has 23 values, 3 of them
+    constants, whose grads are not asked for."""
+    for level, seed, asked_for in [(2, 1, 10), (3, 1, 20)]:
+        open_exercise(page, f"{level}/{seed}")  # a new hash on the same page: the hashchange loads it
+        page.wait_for_function(
+            "(t) => document.getElementById('practice-exercise').textContent.startsWith(t)",
+            arg=f"Exercise {seed} · Level {level}",
+        )
+        page.wait_for_function(
+            "() => /^Score: 0 /.test(document.getElementById('practice-score').textContent)"
+        )
+        total = int(re.search(r"of (\d+) right", page.locator("#practice-score").inner_text()).group(1))
+        assert total == asked_for
+        for _ in range(total):
+            page.click("#practice-show")
+        assert page.locator("#practice-question").inner_text().startswith(f"Done: all {total} grads")
+        assert not any(t == "grad ?" for node in page.evaluate(NODE_TEXTS) for t in node)
+        assert (
+            page.locator("#practice-score").inner_text()
+            == f"Score: 0 of {total} right first time ({total} shown)."
+        )
+    assert page.console_errors == []
