@@ -186,13 +186,18 @@ def test_practice_works_keyboard_only_on_a_typed_program(page) -> None:
     assert nodes(page)["x"][1] == "grad 6.0000"
 
 
-@pytest.mark.parametrize("theme", ["light", "projector"])
-def test_practice_screens_at_1366(page, screenshots, theme) -> None:
+@pytest.mark.parametrize(
+    ("theme", "width", "height"),
+    [("light", 1366, 768), ("projector", 1366, 768), ("projector", 1280, 720), ("dark", 1920, 1080)],
+)
+def test_practice_screens(page, screenshots, theme, width, height) -> None:
+    page.set_viewport_size({"width": width, "height": height})
     open_exercise(page, "1/0")
-    if theme == "projector":
-        page.click("#toggle-projector")
-        page.wait_for_function("() => document.documentElement.dataset.theme === 'projector'")
+    if theme != "light":
+        page.select_option("#theme", theme)
+        page.wait_for_function("(t) => document.documentElement.dataset.theme === t", arg=theme)
         page.wait_for_selector("#graph svg g.value")
+        page.focus("#practice-answer")
     answer(page, "1")
     answer(page, "7")
     sizes = page.evaluate(
@@ -204,8 +209,8 @@ def test_practice_screens_at_1366(page, screenshots, theme) -> None:
     )
     for id_, size, top, bottom, left, right in sizes:
         assert size >= (28 if theme == "projector" else 14), (id_, size)
-        assert 0 <= left and right <= 1366 and top >= 0 and bottom <= 768, (id_, top, bottom, left, right)
-    page.screenshot(path=screenshots / f"practice-{theme}-1366.png")
+        assert 0 <= left and right <= width and top >= 0 and bottom <= height, (id_, top, bottom, left, right)
+    page.screenshot(path=screenshots / f"practice-{theme}-{width}.png")
 
 
 def test_show_me_walks_an_exercise_to_the_end_past_its_constants(page) -> None:
