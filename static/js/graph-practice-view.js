@@ -18,7 +18,8 @@ const exprOf = (graph, n) => exprWith(n, n.inputs.map((i) => graph.names.get(i))
 /** The question for value `id`. */
 export function question(graph, id, ask) {
   const name = graph.names.get(id);
-  if (ask === "data") return `What is ${name}'s data? (${name} = ${exprOf(graph, graph.byId.get(id))})`;
+  const n = graph.byId.get(id);
+  if (ask === "data") return `What is ${name}'s data?${n.label ? ` (${name} = ${exprOf(graph, n)})` : ""}`;
   const out = graph.names.get(graph.output);
   if (id === graph.output) return `What is ${name}.grad (∂${out}/∂${out})? Backward starts here.`;
   const uses = graph.consumers.get(id).length;

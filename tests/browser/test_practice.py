@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -236,3 +237,18 @@ def test_show_me_walks_an_exercise_to_the_end_past_its_constants(page) -> None:
             == f"Score: 0 of {total} right first time ({total} shown)."
         )
     assert page.console_errors == []
+
+
+def test_a_link_restores_practice_on_a_typed_program(page) -> None:
+    page.goto(
+        "/#" + urlencode({"src": "u = 1.5\nv = 2.0\nw = u*v - u\n", "theme": "light", "practice": "data"})
+    )
+    page.wait_for_function("() => /^What is/.test(document.getElementById('practice-question').textContent)")
+    assert page.locator("#practice-question").inner_text() == "What is (u*v)'s data?"
+    answer(page, "3")
+    assert asked(page) == "w"
+    assert (
+        page.locator("#practice-exercise").inner_text()
+        == "Your own program. Next loads a generated exercise."
+    )
+    assert page.evaluate("() => location.hash").endswith("&practice=data")
