@@ -9,8 +9,8 @@ import { clearError, setEditorText, showError, syncGutter } from "./graph-editor
 import { setUpExports } from "./graph-export.js";
 import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
 import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
-import { createPractice } from "./graph-practice.js";
 import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
+import { createPractice } from "./graph-practice.js";
 import { PRESETS } from "./graph-presets.js";
 import { createPlayer, narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
