@@ -10,6 +10,7 @@ import { setUpExports } from "./graph-export.js";
 import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
 import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
 import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
+import { createPractice } from "./graph-practice.js";
 import { PRESETS } from "./graph-presets.js";
 import { createPlayer, narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
@@ -51,7 +52,7 @@ const svgOf = () => graphBox.querySelector("svg");
 const panZoom = createPanZoom(viewport, graphBox, () => autoFit());
 
 const writeHash = debounce(() => {
-  const hash = hashOf(state);
+  const hash = pageHash();
   if (location.hash !== hash) history.replaceState(null, "", hash);
   lesson.changed(); // a live lesson sends the new view
 }, HASH_DELAY_MS);
@@ -163,6 +164,7 @@ function applyStep() {
   inspectorLeaf = renderInspectorLeaf($("inspector-leaf"), id && graph.byId.get(id), inspectorLeaf, editLeaf);
   renderInspector($("inspector-body"), graph, id, state.selected, shown);
   showChecks($("checks-body"), graph.checks, shown);
+  practice.sync();
   writeHash();
 }
 
@@ -186,6 +188,20 @@ const player = createPlayer($("play"), {
 });
 const togglePlay = () => graph && player.toggle();
 const stopPlay = () => player.stop();
+
+const practice = createPractice({
+  graph: () => graph,
+  step: () => state.step,
+  setStep,
+  load: (source, values) => loadProgram(source, values),
+  program: () => state,
+  svg: svgOf,
+  stopPlay,
+  writeHash: () => writeHash(),
+});
+
+/** The URL's hash for what the page shows: practice's, else the view's. */
+const pageHash = () => practice.hash(state) || hashOf(state);
 
 function selectNode(id, focusInspector) {
   state.selected = id;
@@ -247,13 +263,16 @@ function setEditor(visible) {
 
 function loadPreset(id) {
   const p = PRESETS.find((x) => x.id === id);
-  if (!p) return;
+  if (p) loadProgram(p.source, {}, id);
+}
+
+function loadProgram(source, values, presetId = "") {
   stopPlay();
-  state.values = {};
+  state.values = values;
   state.step = null;
   state.selected = null;
-  setSource(p.source);
-  $("preset").value = id;
+  setSource(source);
+  $("preset").value = presetId;
   render();
 }
 
@@ -301,7 +320,7 @@ function onKey(e) {
     return;
   }
   const key = pageKey(e);
-  if (key === null) return;
+  if (key === null || practice.onKey(e, key)) return;
   const onButton = e.target instanceof HTMLElement && e.target.closest("button, [role=button], a");
   if (key === " " && !onButton) {
     e.preventDefault();
@@ -332,6 +351,7 @@ function init() {
   applyTheme(state.theme, false);
   $("h").value = String(state.h);
   setEditor(state.editor);
+  const exercise = practice.readHash(location.hash); // an exercise in the URL: it loads itself
 
   on("source", "input", () => {
     state.source = $("source").value;
@@ -374,7 +394,7 @@ function init() {
   setUpExports({
     svg: () => graph && graph.svg,
     program: () => state,
-    link: () => (writeHash.cancel(), hashOf(state)),
+    link: () => (writeHash.cancel(), pageHash()),
     toast: (msg) => toast($("toast"), msg),
   });
   on("help-open", "click", () => $("help").showModal());
@@ -383,7 +403,7 @@ function init() {
   on("fit", "click", () => panZoom.fit());
   document.addEventListener("keydown", onKey);
   window.addEventListener("hashchange", () => {
-    if (location.hash === hashOf(state) || !readHash()) return;
+    if (location.hash === pageHash() || practice.readHash(location.hash) || !readHash()) return;
     stopPlay();
     const preset = PRESETS.find((x) => x.source === state.source); // a lesson's slide may be one
     $("preset").value = preset ? preset.id : "";
@@ -393,7 +413,7 @@ function init() {
     setEditor(state.editor);
     render();
   });
-  render();
+  if (!exercise) render();
   lesson = setUpLesson({ page: "graph", view: () => hashOf(state), fit: () => autoFit() });
 }
 
