@@ -14,8 +14,9 @@ from engine import Value, gradcheck, rule_of, trace
 from engine.export import literals
 from engine.expr import ExprError, parse
 
+from .fold import fold, groups
 from .render import Renderer
-from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role, SourceLiteral
+from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role, SourceLiteral, StatementGroup
 from .settings import get_settings
 
 
@@ -101,7 +102,8 @@ class GraphService:
     def answer(self, request: GraphRequest) -> Answer:
         # float.hex() tells -0.0 from 0.0, which compare (and hash) equal but draw differently
         values = tuple((name, float(v).hex()) for name, v in sorted(request.values.items()))
-        key = (request.source, values, request.h, request.theme)
+        fold_key = None if request.fold is None else tuple(sorted(set(request.fold)))
+        key = (request.source, values, request.h, request.theme, fold_key)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -114,8 +116,9 @@ class GraphService:
             return pending.result()  # the first request's answer, or its error
         try:
             positions: dict[int, tuple[int, int]] = {}
-            root = parse(request.source, request.values, positions)
-            response = self.from_root(root, request.h, request.theme, positions)
+            statements: dict[int, int] = {}
+            root = parse(request.source, request.values, positions, statements)
+            response = self.from_root(root, request.h, request.theme, positions, statements, request.fold)
             response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
             answer = Answer(response.model_dump_json().encode(), response.svg.encode())
             self.cache.put(key, answer)
@@ -134,10 +137,15 @@ class GraphService:
         h: float = 1e-5,
         theme: str = "light",
         positions: dict[int, tuple[int, int]] | None = None,
+        statements: dict[int, int] | None = None,
+        folded: list[int] | None = None,
     ) -> GraphResponse:
-        """``positions``: where in the program each node was made (``parse``'s), for errors."""
+        """``positions``: where in the program each node was made (``parse``'s), for errors;
+        ``statements``: which statement made each node (``parse``'s), for folding; ``folded``: the
+        statements to draw folded (None: all of them when the graph is too big to draw unfolded)."""
         nodes, _ = trace(root)
-        self.renderer.check_size(len(nodes))  # before any costly work
+        if not statements:
+            self.renderer.check_size(len(nodes))  # before any costly work: nothing could fold
         root.backward()
         ids = {id(node): f"n{k}" for k, node in enumerate(nodes)}
         for node in reversed(nodes):  # backward's order: the first one to overflow is the cause
@@ -156,10 +164,17 @@ class GraphService:
                 local=list(node._local),
                 derivatives=list(rule_of(node).derivatives) if node._prev else [],
                 role=role(node, root),
+                statement=(statements or {}).get(id(node)),
             )
             for node in nodes
         ]
-        svg = self.renderer.svg(described, theme)  # refuses a graph too tangled to lay out, first
+        found = groups(described)
+        if folded is None:
+            folded = [g.statement for g in found] if len(described) > self.renderer.max_nodes else []
+        shut = set(folded)
+        drawn, folds = fold(described, found, shut)
+        clusters = [g for g in found if g.statement not in shut and g.computed > 1]
+        svg = self.renderer.svg(drawn, theme, folds, clusters)  # refuses a graph too big or tangled, first
         return GraphResponse(
             nodes=described,
             output=ids[id(root)],
@@ -167,6 +182,13 @@ class GraphService:
             checks=self.checks(root, nodes, ids, h),
             h=h,
             svg=svg,
+            groups=[
+                StatementGroup(
+                    statement=g.statement, name=g.name, output=g.output, members=g.members, summary=g.summary
+                )
+                for g in found
+            ],
+            folded=sorted({g.statement for g in found if g.output in folds}),
         )
 
     def checks(self, root: Value, nodes: list[Value], ids: dict[int, str], h: float) -> list[GradCheck]:

@@ -11,10 +11,11 @@ import logging
 import math
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import NamedTuple
 
+from .fold import Fold, Group
 from .schemas import GraphNode
 from .slots import Busy, Slots
 
@@ -59,6 +60,7 @@ class Theme(NamedTuple):
     padding: int = 5  # inside each cell of a value's record
     line: int = 1  # border width of a value's record (the output's is one thicker)
     bold_grad: bool = False
+    stacked: bool = False  # a value's cells one above the other (narrow boxes: more fit across a screen)
 
 
 # Okabe-Ito hues (safe for colour-blind viewers): blue / sky blue for a positive grad, vermillion /
@@ -99,6 +101,7 @@ THEMES: dict[str, Theme] = {
         padding=8,
         line=2,
         bold_grad=True,
+        stacked=True,
     ),
 }
 
@@ -156,8 +159,12 @@ def _value_label(node: GraphNode, theme: Theme) -> str:
         grad = f"<B>{grad}</B>"
     cells.append(f'<TD><FONT COLOR="{grad_colour}">{grad}</FONT></TD>')
     # a rule between cells, like a record's field separators
-    rule = f'<TD BORDER="{theme.line}" SIDES="L">'
-    row = cells[0] + "".join(c.replace("<TD>", rule, 1) for c in cells[1:])
+    if theme.stacked:
+        rule = f'<TD BORDER="{theme.line}" SIDES="T">'
+        row = "</TR><TR>".join([cells[0]] + [c.replace("<TD>", rule, 1) for c in cells[1:]])
+    else:
+        rule = f'<TD BORDER="{theme.line}" SIDES="L">'
+        row = cells[0] + "".join(c.replace("<TD>", rule, 1) for c in cells[1:])
     border = theme.line + 1 if node.role == "output" else theme.line
     return (
         f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{theme.padding}" '
@@ -165,8 +172,14 @@ def _value_label(node: GraphNode, theme: Theme) -> str:
     )
 
 
-def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light") -> str:
-    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API."""
+def to_dot(
+    nodes: Sequence[GraphNode],
+    theme_name: str = "light",
+    folds: Mapping[str, Fold] | None = None,
+    clusters: Sequence[Group] = (),
+) -> str:
+    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API. ``folds``: the
+    values drawn as a folded statement (app/fold.py); ``clusters``: statements drawn framed."""
     theme = THEMES[theme_name]
     size = theme.font_size
     # on big graphs, bound dot's crossing minimisation and x-positioning passes
@@ -179,6 +192,9 @@ def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light") -> str:
         f'  edge [color="{theme.edge}", penwidth={theme.pen}, arrowsize={0.6 + theme.pen / 10:.2f}];',
     ]
     for node in nodes:
+        if folds and node.id in folds:
+            lines += _folded(node, folds[node.id], theme)
+            continue
         nid = _attr(node.id)
         classes = f"value role-{_attr(node.role)} grad-{grad_sign(node.grad)}"
         lines.append(
@@ -195,8 +211,40 @@ def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light") -> str:
                 cid = _attr(child)
                 lines.append(f'  "{cid}" -> "op-{nid}" [id="edge-{cid}-{nid}-{index}"];')
             lines.append(f'  "op-{nid}" -> "{nid}" [id="opedge-{nid}"];')
+    lines += _clusters(clusters, theme)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _folded(node: GraphNode, fold: Fold, theme: Theme) -> list[str]:
+    """A folded statement: one record (name | summary | data | grad), the edges into it keeping
+    the ids of the edges they stand for."""
+    nid = _attr(node.id)
+    label = _value_label(node, theme)
+    sides, join = ("T", "</TR><TR>") if theme.stacked else ("L", "")
+    summary = f'<TD BORDER="{theme.line}" SIDES="{sides}"><FONT FACE="{SANS}">{_text(fold.summary)}'
+    summary += "</FONT></TD>"
+    label = label.replace("</B></FONT></TD>", "</B></FONT></TD>" + join + summary, 1)
+    classes = f"value folded role-{_attr(node.role)} grad-{grad_sign(node.grad)}"
+    lines = [f'  "{nid}" [id="node-{nid}", class="{classes}", shape=plain, label={label}];']
+    for cid, inner, k in fold.edges:
+        lines.append(f'  "{_attr(cid)}" -> "{nid}" [id="edge-{_attr(cid)}-{_attr(inner)}-{k}"];')
+    return lines
+
+
+def _clusters(clusters: Sequence[Group], theme: Theme) -> list[str]:
+    """Each statement with two or more operations framed, its name on the frame (a page folds it)."""
+    lines = []
+    for g in clusters:
+        members = " ".join(f'"{_attr(m)}";' for m in g.members)
+        ops = " ".join(f'"op-{_attr(m)}";' for m in g.members[-g.computed :])
+        lines.append(
+            f'  subgraph "cluster_s{g.statement}" {{ id="group-{g.statement}"; class="group"; '
+            f'label=<{_text(_short(g.name))}>; labeljust="l"; style="dashed,rounded"; '
+            f'color="{theme.edge}"; fontcolor="{theme.text}"; fontname="{SANS}"; '
+            f"fontsize={theme.font_size}; penwidth={theme.pen}; {members} {ops} }}"
+        )
+    return lines
 
 
 def layout_size(nodes: Sequence[GraphNode]) -> int:
@@ -294,9 +342,15 @@ class Renderer:
                 "long edges; try a smaller expression"
             )
 
-    def svg(self, nodes: Sequence[GraphNode], theme: str = "light") -> str:
+    def svg(
+        self,
+        nodes: Sequence[GraphNode],
+        theme: str = "light",
+        folds: Mapping[str, Fold] | None = None,
+        clusters: Sequence[Group] = (),
+    ) -> str:
         self.check(nodes)
-        return self.run_dot(to_dot(nodes, theme))
+        return self.run_dot(to_dot(nodes, theme, folds, clusters))
 
     def run_dot(self, dot: str) -> str:
         try:

@@ -37,8 +37,11 @@ export const structureKey = (data) => data.nodes.map((n) => `${n.id}:${n.op}:${n
 /** Ids whose grad is known at `step` (null: all of them). */
 export function revealed(graph, step) {
   if (!graph) return new Set();
-  const k = step === null ? graph.order.length : step;
-  return new Set(graph.order.slice(0, k));
+  if (step === null) return new Set(graph.nodes.map((n) => n.id));
+  const known = new Set(graph.order.slice(0, step));
+  // a folded statement's values get their grads with its output's
+  for (const [output, members] of graph.within || []) if (known.has(output)) members.forEach((m) => known.add(m));
+  return known;
 }
 
 /** The value whose grad the step `step` has just set, or null. */

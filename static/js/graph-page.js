@@ -5,13 +5,15 @@
 import { errorDetail, post } from "./api.js";
 import { $, debounce, h, on, toast } from "./dom.js";
 import { literal } from "./format.js";
+import { createCamera } from "./graph-camera.js";
+import { allToggled, indexFolds, prepareGroups, toggledFold } from "./graph-fold.js";
 import { clearError, setEditorText, showError, syncGutter } from "./graph-editor.js";
 import { setUpExports } from "./graph-export.js";
 import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
 import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
 import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
 import { PRESETS } from "./graph-presets.js";
-import { createPlayer, narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
+import { createPlayer, narrate, prepareSvg, showStep } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
 import { pageKey, runShortcut } from "./keys.js";
 import { createPanZoom } from "./panzoom.js";
@@ -20,7 +22,6 @@ import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "
 const TYPE_DELAY_MS = 300; // debounce while typing
 const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
 const HASH_DELAY_MS = 250;
-const MIN_TEXT_PX = { light: 9, dark: 9, projector: 24 }; // smallest type a fitted graph may have
 
 // ---------------------------------------------------------------- state
 
@@ -32,6 +33,7 @@ const state = {
   editor: true,
   h: DEFAULT_H,
   selected: null, // node id in the inspector
+  fold: null, // statements drawn folded (null: the server's choice, all of them past its cap)
 };
 
 let graph = null; // the last good API answer, indexed (graph-model.js)
@@ -48,6 +50,7 @@ const graphBox = $("graph");
 const viewport = $("viewport");
 const svgOf = () => graphBox.querySelector("svg");
 const panZoom = createPanZoom(viewport, graphBox, () => autoFit());
+const camera = createCamera(panZoom, graphBox, $("overview"));
 
 const writeHash = debounce(() => {
   const hash = hashOf(state);
@@ -77,7 +80,7 @@ async function render() {
   let res;
   let body;
   try {
-    res = await post("/api/graph", { source, values: state.values, h: state.h, theme: state.theme }, { signal: ctrl.signal });
+    res = await post("/api/graph", { source, values: state.values, h: state.h, theme: state.theme, fold: state.fold }, { signal: ctrl.signal });
     body = await res.json().catch(() => null);
   } catch (err) {
     if (err.name === "AbortError" || seq !== requestSeq) return;
@@ -110,12 +113,14 @@ function finishRequest() {
 function drawGraph(data) {
   const prevKey = graphKey;
   graph = indexGraph(data);
-  graphKey = structureKey(data);
+  graphKey = `${structureKey(data)}/${data.folded}`;
   graphBox.innerHTML = data.svg; // server-made SVG (ids and classes per the contract)
   const svg = svgOf();
   if (!svg) return;
   panZoom.adopt(svg);
   prepareSvg(svg, graph);
+  prepareGroups(svg, graph);
+  indexFolds(graph, svg);
   if (prevKey !== graphKey || !panZoom.view.ready) autoFit();
   else panZoom.apply();
   if (state.step !== null) state.step = Math.min(state.step, graph.order.length);
@@ -128,15 +133,8 @@ function drawGraph(data) {
   writeHash();
 }
 
-/** Fit the graph, unless its type would be unreadable: then zoom to a readable size and show the
-    output's end, where backward starts (the steps pan from there). */
-function autoFit() {
-  if (!graph) return panZoom.fit();
-  const t = graphBox.querySelector("svg g.value text");
-  const fontUnits = (t && Number(t.getAttribute("font-size"))) || 12;
-  const focus = stepNode(graph, state.step) || graph.output;
-  panZoom.autoFit(fontUnits, MIN_TEXT_PX[state.theme], [`node-${focus}`, `op-${focus}`], focus === graph.output);
-}
+/** Fit the graph when its text stays legible, else legible on the step's value (or the output). */
+const autoFit = () => camera.fit(graph, state.theme, stepNode(graph, state.step));
 
 // ---------------------------------------------------------------- stepping through backward
 
@@ -153,7 +151,7 @@ function applyStep() {
   $("step-back").disabled = !stepping || state.step === 0;
   $("step-next").disabled = stepping && state.step >= total;
   $("step-end").disabled = !stepping;
-  if (current) panZoom.ensureVisible(stepFocus(graph, current));
+  camera.follow(graph, current);
   narrate($("narration"), graph, state.step, current);
   // the clicked node, else the step's node, else the output
   const id = [state.selected, current, graph.output].find((x) => x && graph.byId.has(x));
@@ -166,11 +164,13 @@ function applyStep() {
 function setStep(k) {
   if (!graph) return;
   const total = graph.order.length;
+  const ending = k === null && state.step !== null;
   state.step = k === null ? null : Math.max(0, Math.min(total, k));
   if (state.step !== null && state.step >= total) stopPlay();
   const cur = stepNode(graph, state.step);
   if (cur) state.selected = cur;
   applyStep();
+  if (ending) autoFit(); // End: the whole graph again
 }
 
 const stepNext = () => graph && setStep(state.step === null ? 1 : state.step + 1);
@@ -184,8 +184,15 @@ const player = createPlayer($("play"), {
 const togglePlay = () => graph && player.toggle();
 const stopPlay = () => player.stop();
 
+/** Draw these statements folded (G, or a click on a statement's frame or box). */
+function setFold(statements) {
+  state.fold = statements;
+  render();
+}
+
 function selectNode(id, focusInspector) {
   state.selected = id;
+  showDetails(true);
   applyStep();
   if (focusInspector) $("inspector-title").scrollIntoView({ block: "nearest" });
 }
@@ -230,6 +237,19 @@ function applyTheme(theme, rerender = true) {
     render();
   }
   writeHash();
+}
+
+/** P, T and the theme menu: projector mode is a presentation, so the editor folds away (E brings it back). */
+function switchTheme(theme) {
+  const was = state.theme;
+  applyTheme(theme);
+  if ((theme === "projector") !== (was === "projector")) setEditor(theme !== "projector");
+}
+
+/** The node inspector and gradient check: a panel over the graph in projector mode. */
+function showDetails(open) {
+  document.body.classList.toggle("details-open", open);
+  $("toggle-details").setAttribute("aria-expanded", String(open));
 }
 
 function setEditor(visible) {
@@ -279,9 +299,10 @@ const KEYS = {
   a: () => panZoom.panBy(-60, 0),
   s: () => panZoom.panBy(0, 60),
   d: () => panZoom.panBy(60, 0),
-  p: () => applyTheme(projectorToggled(state.theme, lastTheme)),
-  t: () => applyTheme(nextTheme(state.theme)),
+  p: () => switchTheme(projectorToggled(state.theme, lastTheme)),
+  t: () => switchTheme(nextTheme(state.theme)),
   e: () => setEditor(!state.editor),
+  g: () => graph && setFold(allToggled(graph)),
   "?": () => $("help").showModal(),
 };
 
@@ -305,6 +326,11 @@ function onKey(e) {
     togglePlay();
     return;
   }
+  if ((key === "Enter" || key === " ") && e.target.dataset && e.target.dataset.group && graph) {
+    e.preventDefault();
+    setFold(toggledFold(graph, Number(e.target.dataset.group)));
+    return;
+  }
   if ((key === "Enter" || key === " ") && e.target.dataset && e.target.dataset.node) {
     e.preventDefault();
     selectNode(e.target.dataset.node, true);
@@ -319,6 +345,7 @@ function init() {
   for (const p of PRESETS) $("preset").append(h("option", { value: p.id, text: p.name }));
   if (!readHash()) {
     state.theme = preferredTheme();
+    state.editor = state.theme !== "projector";
     state.source = PRESETS[0].source;
     $("preset").value = PRESETS[0].id;
   } else {
@@ -339,8 +366,9 @@ function init() {
   });
   on("source", "scroll", () => ($("gutter").scrollTop = $("source").scrollTop));
   on("preset", "change", () => loadPreset($("preset").value));
-  on("theme", "change", () => applyTheme($("theme").value));
-  on("toggle-projector", "click", () => applyTheme(projectorToggled(state.theme, lastTheme)));
+  on("theme", "change", () => switchTheme($("theme").value));
+  on("toggle-projector", "click", () => switchTheme(projectorToggled(state.theme, lastTheme)));
+  on("toggle-details", "click", () => showDetails(!document.body.classList.contains("details-open")));
   on("toggle-editor", "click", () => setEditor(!state.editor));
   on("step-start", "click", () => setStep(0));
   on("step-back", "click", stepBack);
@@ -348,6 +376,8 @@ function init() {
   on("step-end", "click", () => setStep(null));
   on("play", "click", togglePlay);
   on("graph", "click", (e) => {
+    const group = e.target.closest("[data-group]");
+    if (group) return setFold(toggledFold(graph, Number(group.dataset.group)));
     const g = e.target.closest("g[data-node]");
     if (g) selectNode(g.dataset.node, false);
   });
