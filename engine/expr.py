@@ -757,7 +757,6 @@ def parse(
     if not isinstance(source, str):
         raise TypeError(f"parse() needs a str, not {type(source).__name__}")
     values = {} if values is None else values
-    statement_of = statements
     try:
         if len(source) > MAX_SOURCE_CHARS:
             line, column = _position(source, MAX_SOURCE_CHARS)
@@ -768,12 +767,12 @@ def parse(
             )
         parser = _Parser(source, values)
         try:
-            statements = parser.program()
+            program = parser.program()
         except RecursionError:  # only if the caller's own stack is already nearly full
             raise parser.error("the expression is nested too deeply for this server", parser.peek()) from None
         if parser.missing:
             raise _missing_names(parser)
-        return _Builder(values, positions, statement_of).run(statements)
+        return _Builder(values, positions, statements).run(program)
     except ExprError as error:
         error.source_line = _line_of(source, error.line)
         raise
