@@ -82,7 +82,13 @@ def fold(
             if n.id in inside:
                 edges += [(i, n.id, k) for k, i in enumerate(n.inputs) if i not in inside]
         folds[g.output] = Fold(g.summary, edges)
-    return [n for n in nodes if n.id not in hidden], folds
+    # a folded box's inputs are what flows into it (the layout-size estimate walks them)
+    drawn = [
+        n.model_copy(update={"inputs": [i for i, _, _ in folds[n.id].edges]}) if n.id in folds else n
+        for n in nodes
+        if n.id not in hidden
+    ]
+    return drawn, folds
 
 
 def _stem(text: str) -> str:
@@ -111,7 +117,7 @@ def summary(by_id: dict[str, GraphNode], output: str, members: set[str]) -> str:
             else:
                 s = " + ".join(text(t, "+") for t in terms)
             return f"({s})" if parent in ("*", "/", "**") else s
-        ins = [text(i, n.op) for i in n.inputs]
+        ins = [text(i, "**" if n.op.startswith("**") else n.op) for i in n.inputs]
         if n.op in _SYMBOL and len(ins) == 2:
             s = f"{ins[0]} {_SYMBOL[n.op]} {ins[1]}" if n.op in "+-" else f"{ins[0]}{_SYMBOL[n.op]}{ins[1]}"
             return f"({s})" if parent in ("*", "/", "**") and n.op in "+-" else s

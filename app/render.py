@@ -60,7 +60,7 @@ class Theme(NamedTuple):
     padding: int = 5  # inside each cell of a value's record
     line: int = 1  # border width of a value's record (the output's is one thicker)
     bold_grad: bool = False
-    stacked: bool = False  # a value's cells one above the other (narrow boxes: more fit across a screen)
+    stacked: bool = True  # a value's cells one above the other (narrow boxes: more fit across a screen)
 
 
 # Okabe-Ito hues (safe for colour-blind viewers): blue / sky blue for a positive grad, vermillion /
@@ -101,7 +101,6 @@ THEMES: dict[str, Theme] = {
         padding=8,
         line=2,
         bold_grad=True,
-        stacked=True,
     ),
 }
 

@@ -45,15 +45,12 @@ export function createCamera(panZoom, graphBox, overview) {
     panZoom.ensureVisible(stepFocus(graph, current), [`node-${current}`]);
   }
 
-  /** The overview: every value as a small box, and a frame where the view is; hidden when all is in view. */
+  /** The overview: every value as a small box, and a frame where the view is (shown when not all is in view). */
   function drawOverview(svg) {
     const b = panZoom.view.base;
-    const v = panZoom.view;
-    const { width, height } = graphBox.getBoundingClientRect();
-    const all = b && v.scale * width >= b.w * 0.999 && v.scale * height >= b.h * 0.999;
-    overview.hidden = !b || all;
     outline = null;
-    if (overview.hidden) return overview.replaceChildren();
+    overview.hidden = true;
+    if (!b) return overview.replaceChildren();
     const mini = document.createElementNS(SVG_NS, "svg");
     mini.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
     mini.setAttribute("aria-hidden", "true");
@@ -76,13 +73,16 @@ export function createCamera(panZoom, graphBox, overview) {
     showView();
   }
 
-  /** Move the overview's frame to where the view is. */
+  /** Move the overview's frame to where the view is; no overview while all of the graph is in view. */
   function showView() {
     if (!outline) return;
     const v = panZoom.view;
+    const b = v.base;
     const { width, height } = graphBox.getBoundingClientRect();
     const vw = width * v.scale;
     const vh = height * v.scale;
+    overview.hidden =
+      v.cx - vw / 2 <= b.x && v.cx + vw / 2 >= b.x + b.w && v.cy - vh / 2 <= b.y && v.cy + vh / 2 >= b.y + b.h;
     const attrs = { x: v.cx - vw / 2, y: v.cy - vh / 2, width: vw, height: vh };
     for (const [k, x] of Object.entries(attrs)) outline.frame.setAttribute(k, x);
   }

@@ -100,7 +100,9 @@ async function render() {
     return;
   }
   $("status").textContent = "error: last good graph kept";
-  showError(errorDetail(res.status, body), state.source);
+  const detail = errorDetail(res.status, body);
+  showError(detail, state.source);
+  if (!state.editor) toast($("toast"), detail.message); // the error box is in the folded editor
 }
 
 function finishRequest() {
