@@ -3,7 +3,7 @@
 
 import { formatNumber as fmt } from "./format.js";
 
-const MAX_NAME_CHARS = 28; // longer expression names show as "#<id>"
+const MAX_NAME_CHARS = 28; // longer expression names are cut short with "…"
 
 /** The answer plus byId, consumers (id -> [{id, index}]), names (id -> text) and order. */
 export function indexGraph(data) {
@@ -16,7 +16,7 @@ export function indexGraph(data) {
     let name = n.label;
     if (!name && n.role === "constant") name = fmt(n.data).replace(/\.?0+$/, "") || "0";
     if (!name) name = `(${exprName(n, names)})`;
-    if (name.length > MAX_NAME_CHARS) name = `#${n.id}`;
+    if (name.length > MAX_NAME_CHARS) name = `(${name.slice(1, MAX_NAME_CHARS - 3)}…)`;
     names.set(n.id, name);
   }
   return { ...data, byId, consumers, names, order: data.backward_order };

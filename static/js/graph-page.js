@@ -8,7 +8,7 @@ import { literal } from "./format.js";
 import { createCamera } from "./graph-camera.js";
 import { allToggled, indexFolds, prepareGroups, toggledFold } from "./graph-fold.js";
 import { clearError, setEditorText, showError, syncGutter } from "./graph-editor.js";
-import { setUpExports } from "./graph-export.js";
+import { setUpExports, snapshotSvg } from "./graph-export.js";
 import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
 import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
 import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
@@ -401,7 +401,7 @@ function init() {
     render();
   });
   setUpExports({
-    svg: () => graph && graph.svg,
+    svg: () => graph && svgOf() && snapshotSvg(svgOf(), panZoom.view.base),
     program: () => state,
     link: () => (writeHash.cancel(), hashOf(state)),
     toast: (msg) => toast($("toast"), msg),

@@ -249,3 +249,57 @@ def test_past_the_cap_a_program_of_statements_draws_folded(screen) -> None:
     assert values_in_program(page) > 400  # the server's cap
     assert page.locator("#graph g.value.folded").count() == 41
     assert page.locator("#error-box").is_hidden()
+
+
+def test_export_draws_the_step_on_screen(screen, screenshots) -> None:
+    """SVG export mid-step: the grads not yet known read "grad ?", the explained value is marked in
+    the picture's own styles (no page CSS in a slide), and a folded view exports folded."""
+    page = screen
+    open_page(page)  # the lecture: 7 values, one statement each
+    page.locator("#viewport").focus()
+    page.keyboard.press("Home")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.click("#export-menu summary")
+    with page.expect_download() as download:
+        page.click("#export-svg")
+    path = screenshots / "export-step-3.svg"
+    download.value.save_as(path)
+    svg = path.read_text()
+    assert svg.count(">grad ?<") == 4  # 3 of 7 grads known
+    assert 'aria-current="step"' in svg and "stroke-dasharray" in svg  # the step and its edges
+    assert 'viewBox="0' in svg  # the whole picture, not the part on screen
+    page.keyboard.press("g")
+    page.wait_for_selector("#graph g.value.folded")
+    page.click("#export-menu summary")
+    with page.expect_download() as download:
+        page.click("#export-svg")
+    download.value.save_as(path)
+    assert 'class="node value folded' in path.read_text()
+
+
+def test_give_the_value_shows_only_when_it_can_act(screen) -> None:
+    page = screen
+    open_page(page)
+    box = page.locator("#source")
+    box.fill("L = x*2 +")  # a syntax error: nothing to give
+    page.wait_for_selector("#error-box:not([hidden])")
+    assert page.locator("#error-fix").is_hidden()
+    box.fill("L = x*2 + 1")  # one name without a value
+    page.wait_for_function("() => !document.querySelector('#error-fix').hidden")
+    assert page.locator("#error-fix").inner_text() == "Give x the value 1.0"
+    page.locator("#error-fix").click()
+    page.wait_for_selector("#error-box[hidden]", state="attached")
+    assert page.locator("#status").inner_text().startswith("5 values")  # x, 2, x*2, 1, L
+    # a long one-line program: the caret under the error's column is scrolled into view
+    box.fill("L = " + " + ".join(f"v{i}*{i}.0" for i in range(1, 12)).replace("v11", "v11 $"))
+    page.wait_for_selector("#error-box:not([hidden])")
+    caret = page.locator("#error-caret").evaluate(
+        """(c) => { const pre = c.parentElement, r = pre.getBoundingClientRect();
+                   const range = document.createRange();
+                   range.setStart(c.firstChild, c.textContent.length - 1);
+                   range.setEnd(c.firstChild, c.textContent.length); const x = range.getBoundingClientRect();
+                   const mid = (x.left + x.right) / 2;
+                   return [mid >= r.left && mid <= r.right, x.left, r.left, r.right]; }"""
+    )
+    assert caret[0], caret
