@@ -17,7 +17,8 @@ import { createPlayer, narrate, prepareSvg, showStep } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
 import { pageKey, runShortcut } from "./keys.js";
 import { createPanZoom } from "./panzoom.js";
-import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
+import { createPresentation } from "./graph-present.js";
+import { preferredTheme } from "./themes.js";
 
 const TYPE_DELAY_MS = 300; // debounce while typing
 const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
@@ -42,7 +43,6 @@ let literalsOf = ""; // the source those places belong to
 let graphKey = ""; // structure of the drawn graph: unchanged structure keeps the view
 let requestSeq = 0;
 let inflight = null;
-let lastTheme = "light"; // the theme P returns to
 const leafRows = new Map(); // label -> the values panel's controls
 let inspectorLeaf = null; // the inspector's own controls for an input leaf
 
@@ -51,6 +51,11 @@ const viewport = $("viewport");
 const svgOf = () => graphBox.querySelector("svg");
 const panZoom = createPanZoom(viewport, graphBox, () => autoFit());
 const camera = createCamera(panZoom, graphBox, $("overview"));
+const present = createPresentation(state, {
+  redraw: () => graph && ((panZoom.view.ready = false), render()),
+  writeHash: () => writeHash(),
+});
+const { applyTheme, setEditor, showDetails } = present;
 
 const writeHash = debounce(() => {
   const hash = hashOf(state);
@@ -227,42 +232,7 @@ function setH(v) {
   render();
 }
 
-// ---------------------------------------------------------------- themes, layout, presets
-
-function applyTheme(theme, rerender = true) {
-  if (!THEMES.includes(theme)) return;
-  if (theme !== "projector") lastTheme = theme;
-  state.theme = theme;
-  showTheme(theme);
-  if (rerender && graph) {
-    panZoom.view.ready = false; // the projector theme lays out at a different size
-    render();
-  }
-  writeHash();
-}
-
-/** P, T and the theme menu: projector mode is a presentation, so the editor folds away (E brings it back). */
-function switchTheme(theme) {
-  const was = state.theme;
-  applyTheme(theme);
-  if ((theme === "projector") !== (was === "projector")) setEditor(theme !== "projector");
-}
-
-/** The node inspector and gradient check: a panel over the graph in projector mode. */
-function showDetails(open) {
-  document.body.classList.toggle("details-open", open);
-  $("toggle-details").setAttribute("aria-expanded", String(open));
-}
-
-function setEditor(visible) {
-  state.editor = visible;
-  document.body.classList.toggle("editor-hidden", !visible);
-  const btn = $("toggle-editor");
-  btn.setAttribute("aria-pressed", String(!visible));
-  btn.textContent = visible ? "Hide editor" : "Show editor";
-  panZoom.refitOnResize(); // the graph gets (or gives back) the editor's room: fit it again
-  writeHash();
-}
+// ---------------------------------------------------------------- presets and the URL
 
 function loadPreset(id) {
   const p = PRESETS.find((x) => x.id === id);
@@ -301,8 +271,8 @@ const KEYS = {
   a: () => panZoom.panBy(-60, 0),
   s: () => panZoom.panBy(0, 60),
   d: () => panZoom.panBy(60, 0),
-  p: () => switchTheme(projectorToggled(state.theme, lastTheme)),
-  t: () => switchTheme(nextTheme(state.theme)),
+  p: present.toggleProjector,
+  t: present.nextTheme,
   e: () => setEditor(!state.editor),
   g: () => graph && setFold(allToggled(graph)),
   "?": () => $("help").showModal(),
@@ -368,9 +338,9 @@ function init() {
   });
   on("source", "scroll", () => ($("gutter").scrollTop = $("source").scrollTop));
   on("preset", "change", () => loadPreset($("preset").value));
-  on("theme", "change", () => switchTheme($("theme").value));
-  on("toggle-projector", "click", () => switchTheme(projectorToggled(state.theme, lastTheme)));
-  on("toggle-details", "click", () => showDetails(!document.body.classList.contains("details-open")));
+  on("theme", "change", () => present.switchTheme($("theme").value));
+  on("toggle-projector", "click", present.toggleProjector);
+  on("toggle-details", "click", present.toggleDetails);
   on("toggle-editor", "click", () => setEditor(!state.editor));
   on("step-start", "click", () => setStep(0));
   on("step-back", "click", stepBack);
