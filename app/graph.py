@@ -103,7 +103,7 @@ class GraphService:
         # float.hex() tells -0.0 from 0.0, which compare (and hash) equal but draw differently
         values = tuple((name, float(v).hex()) for name, v in sorted(request.values.items()))
         fold_key = None if request.fold is None else tuple(sorted(set(request.fold)))
-        key = (request.source, values, request.h, request.theme, fold_key)
+        key = (request.source, values, request.h, request.theme, fold_key, request.picture)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -118,7 +118,9 @@ class GraphService:
             positions: dict[int, tuple[int, int]] = {}
             statements: dict[int, int] = {}
             root = parse(request.source, request.values, positions, statements)
-            response = self.from_root(root, request.h, request.theme, positions, statements, request.fold)
+            response = self.from_root(
+                root, request.h, request.theme, positions, statements, request.fold, request.picture
+            )
             response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
             answer = Answer(response.model_dump_json().encode(), response.svg.encode())
             self.cache.put(key, answer)
@@ -139,12 +141,14 @@ class GraphService:
         positions: dict[int, tuple[int, int]] | None = None,
         statements: dict[int, int] | None = None,
         folded: list[int] | None = None,
+        picture: bool = True,
     ) -> GraphResponse:
         """``positions``: where in the program each node was made (``parse``'s), for errors;
         ``statements``: which statement made each node (``parse``'s), for folding; ``folded``: the
-        statements to draw folded (None: all of them when the graph is too big to draw unfolded)."""
+        statements to draw folded (None: all of them when the graph is too big to draw unfolded);
+        ``picture``: False for the values alone (``svg`` empty), however many there are."""
         nodes, _ = trace(root)
-        if not statements:
+        if not statements and picture:
             self.renderer.check_size(len(nodes))  # before any costly work: nothing could fold
         root.backward()
         ids = {id(node): f"n{k}" for k, node in enumerate(nodes)}
@@ -174,7 +178,8 @@ class GraphService:
         shut = set(folded)
         drawn, folds = fold(described, found, shut)
         clusters = [g for g in found if g.statement not in shut and g.computed > 1]
-        svg = self.renderer.svg(drawn, theme, folds, clusters)  # refuses a graph too big or tangled, first
+        # refuses a graph too big or tangled, first
+        svg = self.renderer.svg(drawn, theme, folds, clusters) if picture else ""
         return GraphResponse(
             nodes=described,
             output=ids[id(root)],

@@ -48,6 +48,10 @@ class GraphRequest(ProgramRequest):
         description="Statements (0-based, as the nodes' `statement`) to draw folded into one box each; "
         "null: none, unless the graph has more values than the server draws, then all of them.",
     )
+    picture: bool = Field(
+        default=True,
+        description="false: the values without the picture (`svg` is empty), for a graph too big to draw.",
+    )
 
 
 class GraphNode(BaseModel):

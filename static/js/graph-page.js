@@ -13,6 +13,7 @@ import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
 import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
 import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
 import { PRESETS } from "./graph-presets.js";
+import { hideTable, setUpTable, tableInstead } from "./graph-table.js";
 import { createPlayer, narrate, prepareSvg, showStep } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
 import { pageKey, runShortcut } from "./keys.js";
@@ -84,8 +85,9 @@ async function render() {
   const source = state.source;
   let res;
   let body;
+  const request = { source, values: state.values, h: state.h, theme: state.theme, fold: state.fold };
   try {
-    res = await post("/api/graph", { source, values: state.values, h: state.h, theme: state.theme, fold: state.fold }, { signal: ctrl.signal });
+    res = await post("/api/graph", request, { signal: ctrl.signal });
     body = await res.json().catch(() => null);
   } catch (err) {
     if (err.name === "AbortError" || seq !== requestSeq) return;
@@ -98,6 +100,7 @@ async function render() {
   finishRequest();
   if (res.ok && body && body.svg) {
     clearError();
+    hideTable();
     literals = body.literals;
     literalsOf = source;
     drawGraph(body);
@@ -108,6 +111,8 @@ async function render() {
   const detail = errorDetail(res.status, body);
   showError(detail, state.source);
   if (!state.editor) toast($("toast"), detail.message); // the error box is in the folded editor
+  const tooBig = res.status === 422 && /limited to \d+ values|to lay out in time/.test(detail.message);
+  if (tooBig) tableInstead(request, () => seq === requestSeq, detail.message); // the values, as a table
 }
 
 function finishRequest() {
@@ -370,6 +375,7 @@ function init() {
     state.values = { ...state.values, ...Object.fromEntries(names.map((n) => [n, 1])) };
     render();
   });
+  setUpTable();
   setUpExports({
     svg: () => graph && svgOf() && snapshotSvg(svgOf(), panZoom.view.base),
     program: () => state,

@@ -74,3 +74,11 @@ def test_groups_leave_out_statements_with_one_value_and_shared_leaves():
     # a is used by two statements, so it stays on its own; b goes inside e's box
     assert set(by_name) == {"e"} and len(by_name["e"].members) == 2
     assert GraphRequest(source=source, fold=[2]).fold == [2]
+
+
+def test_past_every_cap_the_values_come_without_a_picture(client):
+    source = "x = 1.0\ny = x + x\n" + "y = y + x\n" * get_settings().max_render_nodes
+    assert client.post("/api/graph", json={"source": source}).status_code == 422
+    body = client.post("/api/graph", json={"source": source, "picture": False}).json()
+    assert body["svg"] == "" and len(body["nodes"]) > get_settings().max_render_nodes
+    assert body["nodes"][0]["grad"] == len(body["nodes"])  # x: 2 from x + x, then 1 from each y + x

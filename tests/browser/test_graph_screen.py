@@ -303,3 +303,30 @@ def test_give_the_value_shows_only_when_it_can_act(screen) -> None:
                    return [mid >= r.left && mid <= r.right, x.left, r.left, r.right]; }"""
     )
     assert caret[0], caret
+
+
+def test_past_every_cap_the_values_are_a_table(screen, screenshots) -> None:
+    """One value per statement, more than the server draws: the error, and the values as a table
+    beside it, sorted by |grad| and then by label, searchable."""
+    page = screen
+    open_page(page)
+    # pasted (Playwright's fill of a 400-line text never reports done here)
+    page.locator("#source").evaluate(
+        "(el, text) => { el.value = text; el.dispatchEvent(new Event('input', { bubbles: true })); }",
+        "x = 1.0\ny = x + x\n" + "y = y + x\n" * 400 + "z = 3*y\n",
+    )
+    page.wait_for_selector("#values-table:not([hidden])")
+    assert page.locator("#error-box").is_visible() and page.locator("#viewport").is_hidden()
+    assert page.locator("#values-count").inner_text().startswith("404 of 404 values")
+    first = page.locator("#values-body tr").first.locator("th, td").all_inner_texts()
+    assert first == ["x", "leaf", "1.0000", "1206.0000"]  # the biggest grad first: 3 * 402
+    page.locator("#values-head button", has_text="label").click()
+    assert page.locator("#values-head th").first.get_attribute("aria-sort") == "ascending"
+    page.locator("#values-search").fill("tanh")
+    assert page.locator("#values-count").inner_text().startswith("0 of 404")
+    page.locator("#values-search").fill("z")
+    assert page.locator("#values-body tr").all_inner_texts() == ["z\t*\t1206.0000\t1.0000"]
+    page.screenshot(path=screenshots / "screen-values-table-1366.png")
+    page.locator("#source").fill("a = 2.0\nL = a*a\n")  # a program it draws: the picture is back
+    page.wait_for_selector("#values-table", state="hidden")
+    assert page.locator("#viewport").is_visible()
