@@ -19,8 +19,9 @@ from engine import Value, derivative_formulas, gradcheck, trace
 from engine.export import literals
 from engine.expr import ExprError, parse
 
+from .fold import plan
 from .render import Renderer
-from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role, SourceLiteral
+from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role, SourceLiteral, StatementGroup
 from .settings import get_settings
 from .slots import Busy, Slots
 
@@ -86,11 +87,12 @@ def _size(key: Hashable, item: Answer) -> int:
 
 def cache_key(request: GraphRequest) -> bytes:
     """A digest of everything the answer depends on: the program, the values of the names it
-    can use (the others dropped), h and the theme."""
+    can use (the others dropped), h, the theme, the folding and whether to draw the picture."""
     words = set(WORD.findall(request.source))
     # float.hex() tells -0.0 from 0.0, which compare (and hash) equal but draw differently
     values = sorted((name, float(v).hex()) for name, v in request.values.items() if name in words)
-    text = repr((request.source, values, float(request.h).hex(), request.theme))
+    fold = None if request.fold is None else sorted(set(request.fold))
+    text = repr((request.source, values, float(request.h).hex(), request.theme, fold, request.picture))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
@@ -159,8 +161,11 @@ class GraphService:
     def build(self, request: GraphRequest, key: Hashable) -> Answer:
         """Parse, backward, checks and picture; the answer is cached under ``key``."""
         positions: dict[int, tuple[int, int]] = {}
-        root = parse(request.source, request.values, positions)
-        response = self.from_root(root, request.h, request.theme, positions)
+        statements: dict[int, int] = {}
+        root = parse(request.source, request.values, positions, statements)
+        response = self.from_root(
+            root, request.h, request.theme, positions, statements, request.fold, request.picture
+        )
         response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
         answer = Answer(response.model_dump_json().encode(), response.svg.encode())
         self.cache.put(key, answer)
@@ -196,10 +201,17 @@ class GraphService:
         h: float = 1e-5,
         theme: str = "light",
         positions: dict[int, tuple[int, int]] | None = None,
+        statements: dict[int, int] | None = None,
+        folded: list[int] | None = None,
+        picture: bool = True,
     ) -> GraphResponse:
-        """``positions``: where in the program each node was made (``parse``'s), for errors."""
+        """``positions``: where in the program each node was made (``parse``'s), for errors;
+        ``statements``: which statement made each node (``parse``'s), for folding; ``folded``: the
+        statements to draw folded (None: all of them when the graph is too big to draw unfolded);
+        ``picture``: False for the values alone (``svg`` empty), however many there are."""
         nodes, _ = trace(root)
-        self.renderer.check_size(len(nodes))  # before any costly work
+        if not statements and picture:
+            self.renderer.check_size(len(nodes))  # before any costly work: nothing could fold
         root.backward()
         ids = {id(node): f"n{k}" for k, node in enumerate(nodes)}
         for node in reversed(nodes):  # backward's order: the first one to overflow is the cause
@@ -218,10 +230,13 @@ class GraphService:
                 local=list(node._local),
                 derivatives=derivative_formulas(node),  # a custom op says it has no rule
                 role=role(node, root),
+                statement=(statements or {}).get(id(node)),
             )
             for node in nodes
         ]
-        svg = self.renderer.svg(described, theme)  # refuses a graph too tangled to lay out, first
+        drawn, folds, clusters, found = plan(described, folded, self.renderer.max_nodes)
+        # refuses a graph too big or tangled, first
+        svg = self.renderer.svg(drawn, theme, folds, clusters) if picture else ""
         return GraphResponse(
             nodes=described,
             output=ids[id(root)],
@@ -229,6 +244,13 @@ class GraphService:
             checks=self.checks(root, nodes, ids, h),
             h=h,
             svg=svg,
+            groups=[
+                StatementGroup(
+                    statement=g.statement, name=g.name, output=g.output, members=g.members, summary=g.summary
+                )
+                for g in found
+            ],
+            folded=sorted({g.statement for g in found if g.output in folds}),
         )
 
     def checks(self, root: Value, nodes: list[Value], ids: dict[int, str], h: float) -> list[GradCheck]:

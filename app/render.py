@@ -14,10 +14,11 @@ import logging
 import math
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape, unescape
 from typing import NamedTuple
 
+from .fold import Fold, Group
 from .layout import LayoutCache, Slot, Template, layout_key
 from .schemas import GraphNode
 from .slots import BlockingSlots, Busy
@@ -66,6 +67,7 @@ class Theme(NamedTuple):
     padding: int = 5  # inside each cell of a value's record
     line: int = 1  # border width of a value's record (the output's is one thicker)
     bold_grad: bool = False
+    stacked: bool = True  # a value's cells one above the other (narrow boxes: more fit across a screen)
 
 
 # Okabe-Ito hues (safe for colour-blind viewers): blue / sky blue for a positive grad, vermillion /
@@ -189,8 +191,10 @@ def _value_label(node: GraphNode, theme: Theme, data: str, grad: str, grad_colou
         grad = f"<B>{grad}</B>"
     cells.append(f'{field}<FONT COLOR="{grad_colour}">{grad}</FONT></TD>')
     # a rule between cells, like a record's field separators
-    rule = f'<TD BORDER="{theme.line}" SIDES="L" '
-    row = cells[0] + "".join(c.replace("<TD ", rule, 1) for c in cells[1:])
+    # a rule between cells, like a record's field separators (stacked: one above the other)
+    sides, join = ("T", "</TR><TR>") if theme.stacked else ("L", "")
+    rule = f'<TD BORDER="{theme.line}" SIDES="{sides}" '
+    row = join.join([cells[0]] + [c.replace("<TD ", rule, 1) for c in cells[1:]])
     border = theme.line + 1 if node.role == "output" else theme.line
     return (
         f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{theme.padding}" '
@@ -198,8 +202,15 @@ def _value_label(node: GraphNode, theme: Theme, data: str, grad: str, grad_colou
     )
 
 
-def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light", masked: bool = False) -> str:
-    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API.
+def to_dot(
+    nodes: Sequence[GraphNode],
+    theme_name: str = "light",
+    folds: Mapping[str, Fold] | None = None,
+    clusters: Sequence[Group] = (),
+    masked: bool = False,
+) -> str:
+    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API. ``folds``: the
+    values drawn as a folded statement (app/fold.py); ``clusters``: statements drawn framed.
     ``masked``: each number written as zeros as wide as it (``_masked``) and each grad's sign
     and colour as MASK_SIGN and MASK_COLOUR; what stays is what the layout depends on."""
     theme = THEMES[theme_name]
@@ -220,6 +231,9 @@ def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light", masked: bool =
         if masked:
             data, grad, sign, colour = _masked(data), _masked(grad), MASK_SIGN, MASK_COLOUR
         label = _value_label(node, theme, data, grad, colour)
+        if folds and node.id in folds:
+            lines += _folded(node, folds[node.id], theme, label, sign)
+            continue
         classes = f"value role-{_attr(node.role)} grad-{sign}"
         lines.append(f'  "{nid}" [id="node-{nid}", class="{classes}", shape=plain, label={label}];')
         if node.op:
@@ -233,8 +247,39 @@ def to_dot(nodes: Sequence[GraphNode], theme_name: str = "light", masked: bool =
                 cid = _attr(child)
                 lines.append(f'  "{cid}" -> "op-{nid}" [id="edge-{cid}-{nid}-{index}"];')
             lines.append(f'  "op-{nid}" -> "{nid}" [id="opedge-{nid}"];')
+    lines += _clusters(clusters, theme)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _folded(node: GraphNode, fold: Fold, theme: Theme, label: str, sign: str) -> list[str]:
+    """A folded statement: one record (name | summary | data | grad) made from its output's
+    ``label``, the edges into it keeping the ids of the edges they stand for."""
+    nid = _attr(node.id)
+    sides, join = ("T", "</TR><TR>") if theme.stacked else ("L", "")
+    summary = f'<TD BORDER="{theme.line}" SIDES="{sides}"><FONT FACE="{SANS}">{_text(fold.summary)}'
+    summary += "</FONT></TD>"
+    label = label.replace("</B></FONT></TD>", "</B></FONT></TD>" + join + summary, 1)
+    classes = f"value folded role-{_attr(node.role)} grad-{sign}"
+    lines = [f'  "{nid}" [id="node-{nid}", class="{classes}", shape=plain, label={label}];']
+    for cid, inner, k in fold.edges:
+        lines.append(f'  "{_attr(cid)}" -> "{nid}" [id="edge-{_attr(cid)}-{_attr(inner)}-{k}"];')
+    return lines
+
+
+def _clusters(clusters: Sequence[Group], theme: Theme) -> list[str]:
+    """Each statement with two or more operations framed, its name on the frame (a page folds it)."""
+    lines = []
+    for g in clusters:
+        members = " ".join(f'"{_attr(m)}";' for m in g.members)
+        ops = " ".join(f'"op-{_attr(m)}";' for m in g.members[-g.computed :])
+        lines.append(
+            f'  subgraph "cluster_s{g.statement}" {{ id="group-{g.statement}"; class="group"; '
+            f'label=<{_text(_short(g.name))}>; labeljust="l"; style="dashed,rounded"; '
+            f'color="{theme.edge}"; fontcolor="{theme.text}"; fontname="{SANS}"; '
+            f"fontsize={theme.font_size}; penwidth={theme.pen}; {members} {ops} }}"
+        )
+    return lines
 
 
 def layout_size(nodes: Sequence[GraphNode]) -> int:
@@ -393,17 +438,23 @@ class Renderer:
                 "long edges; try a smaller expression"
             )
 
-    def svg(self, nodes: Sequence[GraphNode], theme: str = "light") -> str:
+    def svg(
+        self,
+        nodes: Sequence[GraphNode],
+        theme: str = "light",
+        folds: Mapping[str, Fold] | None = None,
+        clusters: Sequence[Group] = (),
+    ) -> str:
         """The picture, from the layout kept for this shape; `dot` runs only for a new one."""
         self.check(nodes)
-        masked = to_dot(nodes, theme, masked=True)
+        masked = to_dot(nodes, theme, folds, clusters, masked=True)
         try:
             template = self.layouts.get_or_build(
                 layout_key(masked), lambda: _template(self.run_dot(masked), nodes)
             )
         except LayoutMismatch:
             log.warning("dot's SVG has no slots where the numbers go; drawing without layout reuse")
-            return self.run_dot(to_dot(nodes, theme))
+            return self.run_dot(to_dot(nodes, theme, folds, clusters))
         return template.fill(_fields(template.slots, nodes, THEMES[theme]))
 
     def run_dot(self, dot: str) -> str:

@@ -42,6 +42,16 @@ class ProgramRequest(BaseModel):
 class GraphRequest(ProgramRequest):
     h: Number = Field(default=1e-5, gt=0, le=1, description="Central-difference step for the checks.")
     theme: ThemeName = Field(default="light", description="Colours and type size of the picture.")
+    fold: list[int] | None = Field(
+        default=None,
+        max_length=10_000,
+        description="Statements (0-based, as the nodes' `statement`) to draw folded into one box each; "
+        "null: none, unless the graph has more values than the server draws, then all of them.",
+    )
+    picture: bool = Field(
+        default=True,
+        description="false: the values without the picture (`svg` is empty), for a graph too big to draw.",
+    )
 
 
 class GraphNode(BaseModel):
@@ -54,6 +64,7 @@ class GraphNode(BaseModel):
     local: list[float] = Field(description="d node / d input, one per input.")
     derivatives: list[str] = Field(description="The local derivatives as formulas, one per input.")
     role: Role
+    statement: int | None = Field(default=None, description="0-based index of the statement that made it.")
 
 
 class GradCheck(BaseModel):
@@ -77,6 +88,14 @@ class SourceLiteral(BaseModel):
     value: float
 
 
+class StatementGroup(BaseModel):
+    statement: int = Field(description="0-based index of the statement.")
+    name: str = Field(description="The name it assigns.")
+    output: str = Field(description="Id of the value it assigns: a folded box is drawn as node-<output>.")
+    members: list[str] = Field(description="Ids drawn inside: what it computes and the leaves only it uses.")
+    summary: str = Field(description="A short formula for it, as its folded box shows (tanh(Σ w·x + b)).")
+
+
 class GraphResponse(BaseModel):
     nodes: list[GraphNode] = Field(description="Every value, in topological order.")
     output: str = Field(description="Id of the output value.")
@@ -84,6 +103,11 @@ class GraphResponse(BaseModel):
     checks: list[GradCheck] = Field(description="One per labeled leaf.")
     h: float
     svg: str = Field(description="The picture, an inline-ready <svg> element.")
+    groups: list[StatementGroup] = Field(
+        default_factory=list,
+        description="The statements that fold into one box (at least two values inside).",
+    )
+    folded: list[int] = Field(default_factory=list, description="The statements drawn folded.")
     literals: list[SourceLiteral] = Field(
         default_factory=list,
         description="Each `name = number` statement and where its number is, in source order: "

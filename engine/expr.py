@@ -381,15 +381,22 @@ _BINARY: dict[str, Callable[[Value, Value], Value]] = {
 
 
 class _Builder:
-    def __init__(self, values: Mapping[str, float], positions: dict[int, tuple[int, int]] | None) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, float],
+        positions: dict[int, tuple[int, int]] | None,
+        statements: dict[int, int] | None = None,
+    ) -> None:
         self.values = values
         self.positions = positions
+        self.statements = statements  # id(node) -> index of the statement that made it
+        self.current = 0  # the statement being built
         self.env: dict[str, Value] = {}  # what each name refers to now
         self.created = 0  # graph nodes made so far
 
     def run(self, statements: list[Statement]) -> Value:
         """Build every statement; the last one's node is the output."""
-        for statement in statements:
+        for self.current, statement in enumerate(statements):
             result = self.evaluate(statement.steps)
             if statement.target is not None:
                 if statement.steps[-1][0] != "name":  # d = a: d is another name for a's node
@@ -431,6 +438,8 @@ class _Builder:
                     stack[-1]._own_backward()  # its MathError, now, at its place (the page runs backward)
                 if self.positions is not None:
                     self.positions[id(stack[-1])] = (token.line, token.column)
+                if self.statements is not None:
+                    self.statements[id(stack[-1])] = self.current
         except MathError as error:
             raise ExprError(explain_math(error), token.line, token.column) from None
         return stack[0]
@@ -443,6 +452,7 @@ def parse(
     source: str,
     values: Mapping[str, float] | None = None,
     positions: dict[int, tuple[int, int]] | None = None,
+    statements: dict[int, int] | None = None,
 ) -> Value:
     """Turn a program into its graph: the output node, labeled, forward computed (no backward).
 
@@ -451,6 +461,8 @@ def parse(
     Given a dict as ``positions``, it gets ``id(node) -> (line, column)`` for every node the
     program made: an operation at its operator or function, a leaf at its number or name
     (for errors found later, such as a gradient that overflows in backward).
+    Given a dict as ``statements``, it gets ``id(node) -> k`` for every node the program made:
+    k is the 0-based index of the statement that made it (a page folds a statement into one box).
     """
     if not isinstance(source, str):
         raise TypeError(f"parse() needs a str, not {type(source).__name__}")
@@ -465,12 +477,12 @@ def parse(
             )
         parser = _Parser(source, values)
         try:
-            statements = parser.program()
+            program = parser.program()
         except RecursionError:  # only if the caller's own stack is already nearly full
             raise parser.error("the expression is nested too deeply for this server", parser.peek()) from None
         if parser.missing:
             raise missing_names(parser.missing, parser.assigned, parser.values, FUNCTIONS)
-        return _Builder(values, positions).run(statements)
+        return _Builder(values, positions, statements).run(program)
     except ExprError as error:
         error.source_line = _line_of(source, error.line)
         raise

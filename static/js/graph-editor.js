@@ -50,15 +50,42 @@ export function showError(detail, text) {
     delete box.dataset.line;
     delete box.dataset.column;
   }
-  // names without a value: offer to put them in the values map (then they get sliders)
-  const missing = /no value/.test(message) ? [...message.matchAll(/'([A-Za-z_]\w*)' \(line/g)].map((m) => m[1]) : [];
+  // names without a value: offer to put them in the values map (then they get sliders); the
+  // server names one as "'x' has no value", several as "...: 'x' (line 1, column 2), 'y' (...)"
+  const one = message.match(/^'([A-Za-z_]\w*)' has no value/);
+  const several = /names have no value/.test(message) && !/ more;/.test(message);
+  const missing = one ? [one[1]] : several ? [...message.matchAll(/'([A-Za-z_]\w*)' \(line/g)].map((m) => m[1]) : [];
   const fix = $("error-fix");
   fix.hidden = missing.length === 0;
-  fix.textContent = `Give ${missing.join(", ")} the value 1.0`;
+  fix.textContent = missing.length ? `Give ${missing.join(", ")} the value 1.0` : "";
   fix.dataset.names = missing.join(" ");
   box.hidden = false;
   $("source").setAttribute("aria-invalid", "true");
   syncGutter();
+  if (line) revealError(text, line, column || 1);
+}
+
+/** Scroll the quoted line and the editor so that the error's column is in view. */
+function revealError(text, line, column) {
+  const source = $("source");
+  const pre = $("error-line").parentElement;
+  const charPx = (el) => {
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = getComputedStyle(el).font;
+    return ctx.measureText("0").width;
+  };
+  const x = (column - 1) * charPx(pre);
+  pre.scrollLeft = Math.max(0, x - pre.clientWidth / 2);
+  const sx = (column - 1) * charPx(source);
+  const lineHeight = parseFloat(getComputedStyle(source).lineHeight) || 20;
+  if (sx < source.scrollLeft || sx > source.scrollLeft + source.clientWidth - 40) {
+    source.scrollLeft = Math.max(0, sx - source.clientWidth / 2);
+  }
+  const y = (line - 1) * lineHeight;
+  if (y < source.scrollTop || y > source.scrollTop + source.clientHeight - 2 * lineHeight) {
+    source.scrollTop = Math.max(0, y - source.clientHeight / 2);
+  }
+  if (text.length) $("gutter").scrollTop = source.scrollTop;
 }
 
 /** Hide the error box. */

@@ -5,6 +5,26 @@ import { ApiError, errorDetail, postJson } from "./api.js";
 import { $, download } from "./dom.js";
 
 const PNG_SCALE = 2;
+// the step's marks, drawn by the page's CSS: written into the exported picture's own styles
+const MARKED = ".is-current *, .carry, .carry *, .is-pending *, .is-selected *";
+const MARK_STYLES = ["stroke", "stroke-width", "stroke-dasharray", "fill", "font-style"];
+
+/**
+ * The picture as it is on screen (the step's grads and marks, the folded statements), whole:
+ * `base` is its extent ({x, y, w, h}, the viewBox the server drew it with).
+ */
+export function snapshotSvg(live, base) {
+  const copy = live.cloneNode(true);
+  const from = live.querySelectorAll(MARKED);
+  const to = copy.querySelectorAll(MARKED);
+  from.forEach((el, i) => {
+    const cs = getComputedStyle(el);
+    to[i].setAttribute("style", MARK_STYLES.map((p) => `${p}:${cs.getPropertyValue(p)}`).join(";"));
+  });
+  if (base) copy.setAttribute("viewBox", `${base.x} ${base.y} ${base.w} ${base.h}`);
+  for (const el of copy.querySelectorAll("[tabindex]")) el.removeAttribute("tabindex");
+  return new XMLSerializer().serializeToString(copy);
+}
 
 /** The server's SVG, standalone: no DOCTYPE or external references, pixel size set; or null. */
 function standaloneSvg(svgText) {

@@ -95,11 +95,17 @@ export function buildChecks(body, checks) {
   if (!checks.length) body.append(h("tr", {}, h("td", { colspan: "4", class: "muted", text: "No labeled leaves." })));
 }
 
-/** While stepping, a leaf's backprop grad stays hidden until its step. */
+/** While stepping, a leaf's row (backprop, numeric and their verdict) stays hidden until its step. */
 export function showChecks(body, checks, shown) {
   const rows = body.querySelectorAll("tr");
   checks.forEach((c, i) => {
-    const cell = rows[i] && rows[i].querySelector(".grad-cell");
-    if (cell) cell.textContent = shown.has(c.id) ? formatLong(c.analytic) : "?";
+    const cells = rows[i] && rows[i].querySelectorAll("td");
+    if (!cells || cells.length < 3) return;
+    const known = shown.has(c.id);
+    cells[0].textContent = known ? formatLong(c.analytic) : "?";
+    cells[1].textContent = known ? formatLong(c.numeric) : "?";
+    cells[2].textContent = known ? (c.agree ? "✓" : "✗") : "";
+    cells[2].setAttribute("aria-label", known ? (c.agree ? "agree" : "disagree") : "not yet known");
+    rows[i].classList.toggle("hidden-check", !known);
   });
 }

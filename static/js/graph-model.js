@@ -3,7 +3,7 @@
 
 import { formatNumber as fmt } from "./format.js";
 
-const MAX_NAME_CHARS = 28; // longer expression names show as "#<id>"
+const MAX_NAME_CHARS = 28; // longer expression names are cut short with "…"
 
 /** The answer plus byId, consumers (id -> [{id, index}]), names (id -> text) and order. */
 export function indexGraph(data) {
@@ -16,7 +16,7 @@ export function indexGraph(data) {
     let name = n.label;
     if (!name && n.role === "constant") name = fmt(n.data).replace(/\.?0+$/, "") || "0";
     if (!name) name = `(${exprName(n, names)})`;
-    if (name.length > MAX_NAME_CHARS) name = `#${n.id}`;
+    if (name.length > MAX_NAME_CHARS) name = `(${name.slice(1, MAX_NAME_CHARS - 3)}…)`;
     names.set(n.id, name);
   }
   return { ...data, byId, consumers, names, order: data.backward_order };
@@ -37,8 +37,11 @@ export const structureKey = (data) => data.nodes.map((n) => `${n.id}:${n.op}:${n
 /** Ids whose grad is known at `step` (null: all of them). */
 export function revealed(graph, step) {
   if (!graph) return new Set();
-  const k = step === null ? graph.order.length : step;
-  return new Set(graph.order.slice(0, k));
+  if (step === null) return new Set(graph.nodes.map((n) => n.id));
+  const known = new Set(graph.order.slice(0, step));
+  // a folded statement's values get their grads with its output's
+  for (const [output, members] of graph.within || []) if (known.has(output)) members.forEach((m) => known.add(m));
+  return known;
 }
 
 /** The value whose grad the step `step` has just set, or null. */

@@ -5,24 +5,27 @@
 import { errorDetail, post } from "./api.js";
 import { $, debounce, h, on, toast } from "./dom.js";
 import { literal } from "./format.js";
+import { createCamera } from "./graph-camera.js";
+import { allToggled, indexFolds, prepareGroups, toggledFold } from "./graph-fold.js";
 import { clearError, setEditorText, showError, syncGutter } from "./graph-editor.js";
-import { setUpExports } from "./graph-export.js";
+import { setUpExports, snapshotSvg } from "./graph-export.js";
 import { renderInspector, renderInspectorLeaf } from "./graph-inspector.js";
 import { buildChecks, buildLeaves, showChecks } from "./graph-leaves.js";
 import { indexGraph, leafLabels, revealed, rewriteLiteral, stepNode, structureKey } from "./graph-model.js";
 import { createPractice } from "./graph-practice.js";
 import { PRESETS } from "./graph-presets.js";
-import { createPlayer, narrate, prepareSvg, showStep, stepFocus } from "./graph-steps.js";
+import { hideTable, setUpTable, tableInstead } from "./graph-table.js";
+import { createPlayer, narrate, prepareSvg, showStep } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
 import { setUpLesson } from "./lesson-panel.js";
 import { pageKey, runShortcut } from "./keys.js";
 import { createPanZoom } from "./panzoom.js";
-import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
+import { createPresentation } from "./graph-present.js";
+import { preferredTheme } from "./themes.js";
 
 const TYPE_DELAY_MS = 300; // debounce while typing
 const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
 const HASH_DELAY_MS = 250;
-const MIN_TEXT_PX = { light: 9, dark: 9, projector: 24 }; // smallest type a fitted graph may have
 
 // ---------------------------------------------------------------- state
 
@@ -34,6 +37,7 @@ const state = {
   editor: true,
   h: DEFAULT_H,
   selected: null, // node id in the inspector
+  fold: null, // statements drawn folded (null: the server's choice, all of them past its cap)
 };
 
 let graph = null; // the last good API answer, indexed (graph-model.js)
@@ -42,7 +46,6 @@ let literalsOf = ""; // the source those places belong to
 let graphKey = ""; // structure of the drawn graph: unchanged structure keeps the view
 let requestSeq = 0;
 let inflight = null;
-let lastTheme = "light"; // the theme P returns to
 const leafRows = new Map(); // label -> the values panel's controls
 let inspectorLeaf = null; // the inspector's own controls for an input leaf
 
@@ -50,6 +53,12 @@ const graphBox = $("graph");
 const viewport = $("viewport");
 const svgOf = () => graphBox.querySelector("svg");
 const panZoom = createPanZoom(viewport, graphBox, () => autoFit());
+const camera = createCamera(panZoom, graphBox, $("overview"));
+const present = createPresentation(state, {
+  redraw: () => graph && ((panZoom.view.ready = false), render()),
+  writeHash: () => writeHash(),
+});
+const { applyTheme, setEditor, showDetails } = present;
 
 const writeHash = debounce(() => {
   const hash = pageHash();
@@ -80,8 +89,9 @@ async function render() {
   const source = state.source;
   let res;
   let body;
+  const request = { source, values: state.values, h: state.h, theme: state.theme, fold: state.fold };
   try {
-    res = await post("/api/graph", { source, values: state.values, h: state.h, theme: state.theme }, { signal: ctrl.signal });
+    res = await post("/api/graph", request, { signal: ctrl.signal });
     body = await res.json().catch(() => null);
   } catch (err) {
     if (err.name === "AbortError" || seq !== requestSeq) return;
@@ -94,6 +104,7 @@ async function render() {
   finishRequest();
   if (res.ok && body && body.svg) {
     clearError();
+    hideTable();
     literals = body.literals;
     literalsOf = source;
     drawGraph(body);
@@ -101,7 +112,11 @@ async function render() {
     return;
   }
   $("status").textContent = "error: last good graph kept";
-  showError(errorDetail(res.status, body), state.source);
+  const detail = errorDetail(res.status, body);
+  showError(detail, state.source);
+  if (!state.editor) toast($("toast"), detail.message); // the error box is in the folded editor
+  const tooBig = res.status === 422 && /limited to \d+ values|to lay out in time/.test(detail.message);
+  if (tooBig) tableInstead(request, () => seq === requestSeq, detail.message); // the values, as a table
 }
 
 function finishRequest() {
@@ -114,12 +129,14 @@ function finishRequest() {
 function drawGraph(data) {
   const prevKey = graphKey;
   graph = indexGraph(data);
-  graphKey = structureKey(data);
+  graphKey = `${structureKey(data)}/${data.folded}`;
   graphBox.innerHTML = data.svg; // server-made SVG (ids and classes per the contract)
   const svg = svgOf();
   if (!svg) return;
   panZoom.adopt(svg);
   prepareSvg(svg, graph);
+  prepareGroups(svg, graph);
+  indexFolds(graph, svg);
   if (prevKey !== graphKey || !panZoom.view.ready) autoFit();
   else panZoom.apply();
   if (state.step !== null) state.step = Math.min(state.step, graph.order.length);
@@ -132,15 +149,8 @@ function drawGraph(data) {
   writeHash();
 }
 
-/** Fit the graph, unless its type would be unreadable: then zoom to a readable size and show the
-    output's end, where backward starts (the steps pan from there). */
-function autoFit() {
-  if (!graph) return panZoom.fit();
-  const t = graphBox.querySelector("svg g.value text");
-  const fontUnits = (t && Number(t.getAttribute("font-size"))) || 12;
-  const focus = stepNode(graph, state.step) || graph.output;
-  panZoom.autoFit(fontUnits, MIN_TEXT_PX[state.theme], [`node-${focus}`, `op-${focus}`], focus === graph.output);
-}
+/** Fit the graph when its text stays legible, else legible on the step's value (or the output). */
+const autoFit = () => camera.fit(graph, state.theme, stepNode(graph, state.step));
 
 // ---------------------------------------------------------------- stepping through backward
 
@@ -157,7 +167,7 @@ function applyStep() {
   $("step-back").disabled = !stepping || state.step === 0;
   $("step-next").disabled = stepping && state.step >= total;
   $("step-end").disabled = !stepping;
-  if (current) panZoom.ensureVisible(stepFocus(graph, current));
+  camera.follow(graph, current);
   narrate($("narration"), graph, state.step, current);
   // the clicked node, else the step's node, else the output
   const id = [state.selected, current, graph.output].find((x) => x && graph.byId.has(x));
@@ -171,11 +181,13 @@ function applyStep() {
 function setStep(k) {
   if (!graph) return;
   const total = graph.order.length;
+  const ending = k === null && state.step !== null;
   state.step = k === null ? null : Math.max(0, Math.min(total, k));
   if (state.step !== null && state.step >= total) stopPlay();
   const cur = stepNode(graph, state.step);
   if (cur) state.selected = cur;
   applyStep();
+  if (ending) autoFit(); // End: the whole graph again
 }
 
 const stepNext = () => graph && setStep(state.step === null ? 1 : state.step + 1);
@@ -203,8 +215,15 @@ const practice = createPractice({
 /** The URL's hash for what the page shows: practice's, else the view's. */
 const pageHash = () => practice.hash(state) || hashOf(state);
 
+/** Draw these statements folded (G, or a click on a statement's frame or box). */
+function setFold(statements) {
+  state.fold = statements;
+  render();
+}
+
 function selectNode(id, focusInspector) {
   state.selected = id;
+  showDetails(true);
   applyStep();
   if (focusInspector) $("inspector-title").scrollIntoView({ block: "nearest" });
 }
@@ -237,29 +256,7 @@ function setH(v) {
   render();
 }
 
-// ---------------------------------------------------------------- themes, layout, presets
-
-function applyTheme(theme, rerender = true) {
-  if (!THEMES.includes(theme)) return;
-  if (theme !== "projector") lastTheme = theme;
-  state.theme = theme;
-  showTheme(theme);
-  if (rerender && graph) {
-    panZoom.view.ready = false; // the projector theme lays out at a different size
-    render();
-  }
-  writeHash();
-}
-
-function setEditor(visible) {
-  state.editor = visible;
-  document.body.classList.toggle("editor-hidden", !visible);
-  const btn = $("toggle-editor");
-  btn.setAttribute("aria-pressed", String(!visible));
-  btn.textContent = visible ? "Hide editor" : "Show editor";
-  panZoom.refitOnResize(); // the graph gets (or gives back) the editor's room: fit it again
-  writeHash();
-}
+// ---------------------------------------------------------------- presets and the URL
 
 function loadPreset(id) {
   const p = PRESETS.find((x) => x.id === id);
@@ -301,9 +298,10 @@ const KEYS = {
   a: () => panZoom.panBy(-60, 0),
   s: () => panZoom.panBy(0, 60),
   d: () => panZoom.panBy(60, 0),
-  p: () => applyTheme(projectorToggled(state.theme, lastTheme)),
-  t: () => applyTheme(nextTheme(state.theme)),
+  p: present.toggleProjector,
+  t: present.nextTheme,
   e: () => setEditor(!state.editor),
+  g: () => graph && setFold(allToggled(graph)),
   "?": () => $("help").showModal(),
 };
 
@@ -327,6 +325,11 @@ function onKey(e) {
     togglePlay();
     return;
   }
+  if ((key === "Enter" || key === " ") && e.target.dataset && e.target.dataset.group && graph) {
+    e.preventDefault();
+    setFold(toggledFold(graph, Number(e.target.dataset.group)));
+    return;
+  }
   if ((key === "Enter" || key === " ") && e.target.dataset && e.target.dataset.node) {
     e.preventDefault();
     selectNode(e.target.dataset.node, true);
@@ -341,6 +344,7 @@ function init() {
   for (const p of PRESETS) $("preset").append(h("option", { value: p.id, text: p.name }));
   if (!readHash()) {
     state.theme = preferredTheme();
+    state.editor = state.theme !== "projector";
     state.source = PRESETS[0].source;
     $("preset").value = PRESETS[0].id;
   } else {
@@ -362,8 +366,9 @@ function init() {
   });
   on("source", "scroll", () => ($("gutter").scrollTop = $("source").scrollTop));
   on("preset", "change", () => loadPreset($("preset").value));
-  on("theme", "change", () => applyTheme($("theme").value));
-  on("toggle-projector", "click", () => applyTheme(projectorToggled(state.theme, lastTheme)));
+  on("theme", "change", () => present.switchTheme($("theme").value));
+  on("toggle-projector", "click", present.toggleProjector);
+  on("toggle-details", "click", present.toggleDetails);
   on("toggle-editor", "click", () => setEditor(!state.editor));
   on("step-start", "click", () => setStep(0));
   on("step-back", "click", stepBack);
@@ -371,6 +376,8 @@ function init() {
   on("step-end", "click", () => setStep(null));
   on("play", "click", togglePlay);
   on("graph", "click", (e) => {
+    const group = e.target.closest("[data-group]");
+    if (group) return setFold(toggledFold(graph, Number(group.dataset.group)));
     const g = e.target.closest("g[data-node]");
     if (g) selectNode(g.dataset.node, false);
   });
@@ -391,8 +398,9 @@ function init() {
     state.values = { ...state.values, ...Object.fromEntries(names.map((n) => [n, 1])) };
     render();
   });
+  setUpTable();
   setUpExports({
-    svg: () => graph && graph.svg,
+    svg: () => graph && svgOf() && snapshotSvg(svgOf(), panZoom.view.base),
     program: () => state,
     link: () => (writeHash.cancel(), pageHash()),
     toast: (msg) => toast($("toast"), msg),

@@ -8,10 +8,13 @@ const PAN_MS = 350;
 
 /**
  * viewport: the element the picture is seen through; container: the element holding the <svg>.
- * onResize(refit): called after the viewport changes size (refit: refitOnResize() was asked for).
+ * onResize(refit): called after the viewport changes size, unless the person has zoomed or panned
+ * (and refitOnResize() was not asked for): the page fits the picture again.
  */
 export function createPanZoom(viewport, container, onResize) {
-  const view = { ready: false, base: null, cx: 0, cy: 0, scale: 1 };
+  // onApply: called after every change of view (an overview follows it)
+  // moved: the person has zoomed or panned since the last fit (then nothing re-fits on its own)
+  const view = { ready: false, base: null, cx: 0, cy: 0, scale: 1, moved: false };
   // the viewport's size, kept up to date by a ResizeObserver: reading it from the DOM right
   // after inserting a new SVG would force an extra layout on every redraw
   let size = null;
@@ -31,6 +34,7 @@ export function createPanZoom(viewport, container, onResize) {
     const vw = w * view.scale;
     const vh = h * view.scale;
     s.setAttribute("viewBox", `${view.cx - vw / 2} ${view.cy - vh / 2} ${vw} ${vh}`);
+    if (view.onApply) view.onApply();
   }
 
   /** Take a freshly inserted <svg>: its own viewBox is the picture's extent. */
@@ -55,6 +59,7 @@ export function createPanZoom(viewport, container, onResize) {
     view.cx = b.x + b.w / 2;
     view.cy = b.y + b.h / 2;
     view.ready = true;
+    view.moved = false;
     apply();
   }
 
@@ -103,14 +108,18 @@ export function createPanZoom(viewport, container, onResize) {
     apply();
   }
 
-  /** Pan (smoothly) so that these elements are on screen, if they are not already. */
-  function ensureVisible(elementIds) {
-    const r = userRect(elementIds);
+  /**
+   * Pan (smoothly) so that these elements are on screen, if they are not already; when all of them
+   * cannot be, the first `mustIds` (or the first element) alone.
+   */
+  function ensureVisible(elementIds, mustIds = elementIds.slice(0, 1)) {
+    let r = userRect(elementIds);
     if (!r || !view.ready) return;
     const { w, h } = viewportSize();
     const margin = 30 * view.scale;
     const vw = w * view.scale;
     const vh = h * view.scale;
+    if (r.x2 - r.x1 + 2 * margin > vw || r.y2 - r.y1 + 2 * margin > vh) r = userRect(mustIds) || r;
     const inside =
       r.x1 - margin >= view.cx - vw / 2 && r.x2 + margin <= view.cx + vw / 2 &&
       r.y1 - margin >= view.cy - vh / 2 && r.y2 + margin <= view.cy + vh / 2;
@@ -150,13 +159,16 @@ export function createPanZoom(viewport, container, onResize) {
     view.cx = ux - (px - r.width / 2) * scale;
     view.cy = uy - (py - r.height / 2) * scale;
     view.scale = scale;
+    view.moved = true;
     apply();
   }
 
   /** Move the view by screen pixels. */
   function panBy(dxPx, dyPx) {
+    cancelAnimationFrame(animation);
     view.cx += dxPx * view.scale;
     view.cy += dyPx * view.scale;
+    view.moved = true;
     apply();
   }
 
@@ -205,7 +217,7 @@ export function createPanZoom(viewport, container, onResize) {
   new ResizeObserver((entries) => {
     const r = entries[entries.length - 1].contentRect;
     size = { w: r.width, h: r.height };
-    const again = refit && view.ready;
+    const again = (refit || !view.moved) && view.ready;
     refit = false;
     if (again) onResize(true);
     else apply();

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from app.fold import plan
 from app.graph_service import GraphService, get_service
 from app.layout import LayoutCache, Template
 from app.main import app
@@ -44,9 +45,9 @@ SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 def fresh(nodes: list[GraphNode], theme: str = "light") -> str:
     """The picture without any reuse: bare dot on the full DOT text, cleaned as the renderer does."""
-    done = subprocess.run(
-        ["dot", "-Tsvg"], input=to_dot(nodes, theme).encode(), capture_output=True, check=True
-    )
+    drawn, folds, clusters, _ = plan(nodes, [], len(nodes))  # statements framed, none folded
+    dot = to_dot(drawn, theme, folds, clusters)
+    done = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True, check=True)
     return clean_svg(done.stdout.decode())
 
 
