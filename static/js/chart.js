@@ -1,9 +1,10 @@
 /* The training chart: loss and accuracy against the step. */
 
-import { fitCanvas } from "./canvas.js";
+import { fitCanvasBox } from "./canvas.js";
 import { formatStat as fmt } from "./format.js";
 
-function niceTicks(lo, hi, count) {
+/** Round tick values from lo to hi, about `count` of them. */
+export function niceTicks(lo, hi, count) {
   const span = hi - lo || 1;
   const step0 = span / count;
   const mag = 10 ** Math.floor(Math.log10(step0));
@@ -17,7 +18,7 @@ function niceTicks(lo, hi, count) {
     right axis) of each step in `hist`, the x axis running to step `until` at least. `scaleNote`: the
     element that says "(log scale)". */
 export function drawChart(canvas, hist, until, c, scaleNote) {
-  const { ctx, w, h } = fitCanvas(canvas, 0.55);
+  const { ctx, w, h } = fitCanvasBox(canvas);
   ctx.font = c.font;
   const pad = { l: c.fontPx * 3.6, r: c.fontPx * 3, t: c.fontPx * 0.7, b: c.fontPx * 1.9 };
   const pw = w - pad.l - pad.r;
