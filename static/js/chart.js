@@ -44,7 +44,8 @@ export function drawChart(canvas, hist, until, c, scaleNote) {
   ctx.fillStyle = c.muted;
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
-  const lticks = log ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : niceTicks(0, hi, 5);
+  const room = Math.max(2, Math.min(5, Math.floor(ph / (c.fontPx * 1.6)))); // ticks that fit the height
+  const lticks = log ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : niceTicks(0, hi, room);
   for (const t of lticks) {
     const y = log ? pad.t + ph - ((t - lo) / (hi - lo || 1)) * ph : YL(t);
     ctx.fillText(log ? `1e${t}` : fmt(t, t < 1 ? 2 : 1).replace(/\.?0+$/, "") || "0", pad.l - 5, y);
@@ -58,7 +59,7 @@ export function drawChart(canvas, hist, until, c, scaleNote) {
   for (const a of [0, 0.5, 1]) ctx.fillText(`${a * 100}%`, pad.l + pw + 5, YA(a));
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const t of niceTicks(s0, s1, 5)) ctx.fillText(String(t), X(t), pad.t + ph + 4);
+  for (const t of niceTicks(s0, s1, Math.max(2, Math.min(5, Math.floor(pw / (c.fontPx * 4)))))) ctx.fillText(String(t), X(t), pad.t + ph + 4);
   // the lines: loss solid blue, accuracy dashed vermillion
   ctx.save();
   ctx.beginPath();

@@ -2,7 +2,7 @@
 
 import { fitCanvasBox, rgb } from "./canvas.js";
 
-const heatCanvas = document.createElement("canvas");
+let heatCanvas = null; // the scores at one pixel a cell, scaled up onto the page's canvas
 
 /**
  * Where the boundary's view `b` ({x_min, x_max, y_min, y_max}) sits in a w x h canvas: the largest
@@ -36,6 +36,7 @@ export function drawBoundary(canvas, b, p, c) {
   ctx.fillStyle = c.surface2;
   ctx.fillRect(0, 0, w, h);
   const n = b.size;
+  heatCanvas = heatCanvas || document.createElement("canvas");
   heatCanvas.width = n;
   heatCanvas.height = n;
   const hctx = heatCanvas.getContext("2d");

@@ -28,6 +28,7 @@ function drawLegend(legend, count, c) {
   legend.dataset.key = key;
   legend.replaceChildren();
   const title = document.createElement("span");
+  title.className = "tight-hide";
   title.textContent = "‖grad‖ per layer (log scale):";
   legend.append(title);
   for (let k = 0; k < count; k++) {
@@ -39,8 +40,10 @@ function drawLegend(legend, count, c) {
       x1: 1, y1: 5, x2: 27, y2: 5, stroke: layerColour(k, count, c), "stroke-width": 3,
       "stroke-dasharray": DASHES[k % DASHES.length].join(" ") || "none",
     }));
-    const where = k === 0 ? " (inputs)" : k === count - 1 ? " (score)" : "";
-    item.append(svg, ` layer ${k + 1}${where}`);
+    const where = document.createElement("span");
+    where.className = "tight-hide";
+    where.textContent = k === 0 ? " (inputs)" : k === count - 1 ? " (score)" : "";
+    item.append(svg, ` layer ${k + 1}`, where);
     legend.append(item);
   }
 }

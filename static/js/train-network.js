@@ -86,4 +86,5 @@ function showPicked(weights, grads, cache) {
   if (!cache.info || !cache.picked) return;
   const { li, j, i } = cache.picked;
   cache.info.textContent = weightText(weights, grads, li, j, i);
+  cache.info.classList.add("active");
 }

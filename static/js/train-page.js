@@ -198,6 +198,8 @@ function draw() {
 function applyTheme(theme) {
   if (!THEMES.includes(theme)) return;
   if (theme !== "projector") state.lastTheme = theme;
+  // a projector shows the run: the settings make room for it (E brings them back)
+  if ((theme === "projector") !== (state.theme === "projector") || !document.body.dataset.ready) showSettings(theme !== "projector");
   state.theme = theme;
   showTheme(theme);
   network.key = "";
@@ -322,6 +324,7 @@ async function init() {
   });
   new ResizeObserver(draw).observe(document.querySelector(".panels"));
   on("toggle-settings", "click", () => showSettings(!state.settings));
+  on("preset-note", "click", () => $("preset-note").classList.toggle("open"));
   network.info = $("network-info");
   const pick = (e) => state.run && pickWeight(network, e.target.closest("line"), state.run.weights, state.run.grads);
   on("network", "mouseover", pick);
@@ -349,7 +352,8 @@ async function init() {
   $("speed").value = String(state.speed);
   $("until").value = state.until || "";
   await loadPresets();
-  if (fromHash) {
+  const pointsLeftOut = fromHash && fromHash.dataset.name === "custom" && !fromHash.dataset.points;
+  if (fromHash && !pointsLeftOut) {
     const name = state.presetName;
     $("preset").value = state.presets.some((p) => p.name === name) ? name : "";
     // Fill the form from what the API makes of the hash (defaults filled in), else show the raw values.
@@ -358,6 +362,8 @@ async function init() {
     else formFromConfig(mergeDefaults(fromHash));
   } else {
     await loadPreset(DEFAULT_PRESET);
+    // a link to more points than an address holds: they travel in the exported file instead
+    if (pointsLeftOut) form.showMessage("This link's points were too many for an address: Import the exported run to get them.");
   }
   drawAll(state, network); // at once, not on the next frame: "ready" means the numbers are on screen
   document.body.dataset.ready = "true";
@@ -376,6 +382,10 @@ window.chainruleTrain = {
   },
   get playing() {
     return state.playing;
+  },
+  /** The decision boundary's view and scores, as the server sent them. */
+  get boundary() {
+    return state.boundary ? structuredClone(state.boundary) : null;
   },
   get run() {
     return state.run ? structuredClone(state.run) : null;
