@@ -16,7 +16,7 @@ import { setUpPointsEditor } from "./train-points-ui.js";
 import { CHART_HISTORY, createRun } from "./train-run.js";
 import { createSamplePanel } from "./train-sample.js";
 import { hashOf, readHash } from "./train-url.js";
-import { drawAll, nin } from "./train-view.js";
+import { drawAll, fitPanels, nin } from "./train-view.js";
 import { canvasColours } from "./canvas.js";
 import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
 
@@ -202,6 +202,7 @@ function applyTheme(theme) {
   if ((theme === "projector") !== (state.theme === "projector") || !document.body.dataset.ready) showSettings(theme !== "projector");
   state.theme = theme;
   showTheme(theme);
+  fitPanels(theme === "projector");
   network.key = "";
   writeHash();
   draw();
@@ -212,7 +213,6 @@ function showSettings(visible) {
   state.settings = visible;
   document.body.classList.toggle("settings-hidden", !visible);
   $("toggle-settings").setAttribute("aria-pressed", String(!visible));
-  $("toggle-settings").textContent = visible ? "Settings" : "Settings…";
   $("toggle-settings").title = visible ? "Hide the settings (E)" : "Show the settings (E)";
 }
 
@@ -322,7 +322,10 @@ async function init() {
     $("sample-fit").setAttribute("aria-pressed", String(state.graphFit));
     $("sample-graph").classList.toggle("fit", state.graphFit);
   });
-  new ResizeObserver(draw).observe(document.querySelector(".panels"));
+  new ResizeObserver(() => {
+    fitPanels(state.theme === "projector");
+    draw();
+  }).observe(document.querySelector(".panels-wrap"));
   on("toggle-settings", "click", () => showSettings(!state.settings));
   on("preset-note", "click", () => $("preset-note").classList.toggle("open"));
   network.info = $("network-info");

@@ -13,6 +13,26 @@ import { drawPredictions } from "./train-predictions.js";
 /** The number of inputs of the run's data (the lecture's samples have 3, the 2-D datasets 2). */
 export const nin = (run) => ((run.config.dataset || {}).name === "lecture" ? 3 : 2);
 
+/** The boundary's column: a square as tall as the panels allow, its tools and legend below it
+    (`chromeRem` of them), at most `share` of the width; the chart and the network get the rest. */
+export function fitPanels(projector) {
+  const wrap = document.querySelector(".panels-wrap");
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const [chromeRem, share] = projector ? [4, 0.46] : [4.6, 0.52];
+  const w = Math.max(160, Math.min(wrap.clientHeight - chromeRem * rem, wrap.clientWidth * share));
+  document.querySelector(".panels").style.setProperty("--board-w", `${Math.floor(w)}px`);
+}
+
+/** The boundary canvas as the largest square its box holds. */
+function squareBoundary(canvas) {
+  const box = canvas.parentElement;
+  const side = `${Math.floor(Math.min(box.clientWidth, box.clientHeight))}px`;
+  if (canvas.style.width !== side) {
+    canvas.style.width = side;
+    canvas.style.height = side;
+  }
+}
+
 /** Draw everything from `state` (the controller's); `network`: drawNetwork's cache. */
 export function drawAll(state, network) {
   const run = state.run;
@@ -40,7 +60,10 @@ export function drawAll(state, network) {
   const colours = canvasColours(state.theme === "projector"); // read once a frame, not once a colour
   const custom = run.config.dataset.name === "custom";
   $("points-count").textContent = twoD && p ? `${p.x.length} point${p.x.length === 1 ? "" : "s"}${custom ? "" : " (click to edit them)"}` : "";
-  if (twoD) drawBoundary($("boundary"), state.boundary, p, colours);
+  if (twoD) {
+    squareBoundary($("boundary"));
+    drawBoundary($("boundary"), state.boundary, p, colours);
+  }
   else drawPredictions($("predictions-chart"), $("predictions").querySelector("tbody"), p, colours);
   drawChart($("chart"), state.history, state.until, colours, $("chart-scale"));
   drawGradNorms($("gradnorms"), $("gradnorm-legend"), state.history, state.until, colours);
