@@ -1,15 +1,14 @@
 /* What the training page's canvases share: a canvas sized to its box, and the theme's colours. */
 
-/** A canvas sized to its CSS box (width; height = width * aspect) at the device's pixel ratio:
+/** A canvas whose CSS box the layout sizes (both sides): sized to it at the device's pixel ratio;
     its 2-D context, cleared, and its size in CSS pixels. */
-export function fitCanvas(canvas, aspect) {
-  const w = Math.max(120, Math.floor(canvas.parentElement.clientWidth - 2));
-  const hgt = Math.round(w * aspect);
+export function fitCanvasBox(canvas) {
+  const w = Math.max(60, Math.floor(canvas.clientWidth));
+  const hgt = Math.max(60, Math.floor(canvas.clientHeight));
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(hgt * dpr)) {
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(hgt * dpr);
-    canvas.style.height = `${hgt}px`;
   }
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -36,6 +35,7 @@ export function canvasColours(projector) {
     muted: cssVar("--muted"),
     border: cssVar("--border"),
     surface: cssVar("--surface"),
+    surface2: cssVar("--surface-2"),
     fontPx: textPx,
     font: `${textPx}px ${cssVar("--font") || "sans-serif"}`,
     projector,

@@ -1,9 +1,10 @@
 /* The training chart: loss and accuracy against the step. */
 
-import { fitCanvas } from "./canvas.js";
+import { fitCanvasBox } from "./canvas.js";
 import { formatStat as fmt } from "./format.js";
 
-function niceTicks(lo, hi, count) {
+/** Round tick values from lo to hi, about `count` of them. */
+export function niceTicks(lo, hi, count) {
   const span = hi - lo || 1;
   const step0 = span / count;
   const mag = 10 ** Math.floor(Math.log10(step0));
@@ -17,7 +18,7 @@ function niceTicks(lo, hi, count) {
     right axis) of each step in `hist`, the x axis running to step `until` at least. `scaleNote`: the
     element that says "(log scale)". */
 export function drawChart(canvas, hist, until, c, scaleNote) {
-  const { ctx, w, h } = fitCanvas(canvas, 0.55);
+  const { ctx, w, h } = fitCanvasBox(canvas);
   ctx.font = c.font;
   const pad = { l: c.fontPx * 3.6, r: c.fontPx * 3, t: c.fontPx * 0.7, b: c.fontPx * 1.9 };
   const pw = w - pad.l - pad.r;
@@ -43,7 +44,8 @@ export function drawChart(canvas, hist, until, c, scaleNote) {
   ctx.fillStyle = c.muted;
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
-  const lticks = log ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : niceTicks(0, hi, 5);
+  const room = Math.max(2, Math.min(5, Math.floor(ph / (c.fontPx * 1.6)))); // ticks that fit the height
+  const lticks = log ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : niceTicks(0, hi, room);
   for (const t of lticks) {
     const y = log ? pad.t + ph - ((t - lo) / (hi - lo || 1)) * ph : YL(t);
     ctx.fillText(log ? `1e${t}` : fmt(t, t < 1 ? 2 : 1).replace(/\.?0+$/, "") || "0", pad.l - 5, y);
@@ -57,7 +59,7 @@ export function drawChart(canvas, hist, until, c, scaleNote) {
   for (const a of [0, 0.5, 1]) ctx.fillText(`${a * 100}%`, pad.l + pw + 5, YA(a));
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const t of niceTicks(s0, s1, 5)) ctx.fillText(String(t), X(t), pad.t + ph + 4);
+  for (const t of niceTicks(s0, s1, Math.max(2, Math.min(5, Math.floor(pw / (c.fontPx * 4)))))) ctx.fillText(String(t), X(t), pad.t + ph + 4);
   // the lines: loss solid blue, accuracy dashed vermillion
   ctx.save();
   ctx.beginPath();

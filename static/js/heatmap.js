@@ -1,15 +1,42 @@
 /* The decision boundary: a heatmap of the model's score over the plane, with the samples on it. */
 
-import { fitCanvas, rgb } from "./canvas.js";
+import { fitCanvasBox, rgb } from "./canvas.js";
 
-const heatCanvas = document.createElement("canvas");
+let heatCanvas = null; // the scores at one pixel a cell, scaled up onto the page's canvas
+
+/**
+ * Where the boundary's view `b` ({x_min, x_max, y_min, y_max}) sits in a w x h canvas: the largest
+ * rectangle of the view's own shape (one unit is as long across as up: shapes stay undistorted),
+ * centred; `sx`, `sy` map data to canvas pixels and `toData` maps back.
+ */
+export function boundaryFrame(b, w, h) {
+  const dx = b.x_max - b.x_min || 1;
+  const dy = b.y_max - b.y_min || 1;
+  const scale = Math.min(w / dx, h / dy);
+  const left = (w - dx * scale) / 2;
+  const top = (h - dy * scale) / 2;
+  return {
+    left,
+    top,
+    width: dx * scale,
+    height: dy * scale,
+    scale,
+    sx: (x) => left + (x - b.x_min) * scale,
+    sy: (y) => top + (b.y_max - y) * scale,
+    toData: (px, py) => [b.x_min + (px - left) / scale, b.y_max - (py - top) / scale],
+  };
+}
 
 /** The model's score over the plane (colour: sign, strength: |tanh(score)|), the samples on it
     (circle: +1, square: -1, ringed when misclassified) and the boundary where the score crosses 0. */
 export function drawBoundary(canvas, b, p, c) {
-  const { ctx, w, h } = fitCanvas(canvas, 1);
+  const { ctx, w, h } = fitCanvasBox(canvas);
   if (!b) return;
+  const f = boundaryFrame(b, w, h);
+  ctx.fillStyle = c.surface2;
+  ctx.fillRect(0, 0, w, h);
   const n = b.size;
+  heatCanvas = heatCanvas || document.createElement("canvas");
   heatCanvas.width = n;
   heatCanvas.height = n;
   const hctx = heatCanvas.getContext("2d");
@@ -33,16 +60,33 @@ export function drawBoundary(canvas, b, p, c) {
   }
   hctx.putImageData(img, 0, 0);
   ctx.imageSmoothingEnabled = true;
-  ctx.drawImage(heatCanvas, 0, 0, n, n, 0, 0, w, h);
-  const sx = (x) => ((x - b.x_min) / (b.x_max - b.x_min)) * w;
-  const sy = (y) => h - ((y - b.y_min) / (b.y_max - b.y_min)) * h;
-  if (!p) return;
-  const r = c.projector ? 5.5 : 4;
+  ctx.drawImage(heatCanvas, 0, 0, n, n, f.left, f.top, f.width, f.height);
+  // the boundary itself: where the score crosses 0 (a dotted outline of the sign change)
+  ctx.fillStyle = c.text;
+  const cw = f.width / (n - 1);
+  const ch = f.height / (n - 1);
+  const dot = c.projector ? 3 : 2;
+  for (let i = 0; i < n - 1; i++) {
+    for (let j = 0; j < n - 1; j++) {
+      const s = b.scores[i][j] > 0;
+      if (s !== b.scores[i][j + 1] > 0 || s !== b.scores[i + 1][j] > 0) {
+        ctx.fillRect(f.left + j * cw + cw / 2 - dot / 2, f.top + f.height - (i * ch + ch / 2) - dot / 2, dot, dot);
+      }
+    }
+  }
+  if (p) drawSamples(ctx, f, p, c);
+}
+
+/** The point's radius on the boundary (clicks within it and a little more pick the point). */
+export const pointRadius = (c) => (c.projector ? 6.5 : 4.5);
+
+function drawSamples(ctx, f, p, c) {
+  const r = pointRadius(c);
   ctx.lineWidth = c.projector ? 2 : 1.2;
   for (let i = 0; i < p.x.length; i++) {
     const [x, y] = p.x[i];
-    const X = sx(x);
-    const Y = sy(y);
+    const X = f.sx(x);
+    const Y = f.sy(y);
     const t = p.target[i];
     ctx.fillStyle = t > 0 ? c.pos : c.neg;
     ctx.strokeStyle = c.surface;
@@ -58,18 +102,6 @@ export function drawBoundary(canvas, b, p, c) {
       ctx.arc(X, Y, r + 3, 0, 2 * Math.PI);
       ctx.stroke();
       ctx.lineWidth = c.projector ? 2 : 1.2;
-    }
-  }
-  // the boundary itself: where the score crosses 0 (a dotted outline of the sign change)
-  ctx.fillStyle = c.text;
-  const cw = w / (n - 1);
-  const ch = h / (n - 1);
-  for (let i = 0; i < n - 1; i++) {
-    for (let j = 0; j < n - 1; j++) {
-      const s = b.scores[i][j] > 0;
-      if (s !== b.scores[i][j + 1] > 0 || s !== b.scores[i + 1][j] > 0) {
-        ctx.fillRect(j * cw + cw / 2 - 1, h - (i * ch + ch / 2) - 1, 2, 2);
-      }
     }
   }
 }

@@ -24,7 +24,7 @@ export async function readRun(file, keep) {
     return { error: `Import: ${file.name} is not JSON (${e.message})` };
   }
   if (doc && typeof doc === "object" && doc.state && typeof doc.state === "object" && !doc.config) doc = doc.state;
-  if (!doc || typeof doc !== "object" || Array.isArray(doc) || !doc.config) {
+  if (!doc || typeof doc !== "object" || Array.isArray(doc) || !doc.config || typeof doc.config !== "object") {
     return { error: `Import: ${file.name} is not a chainrule run (no "config")` };
   }
   const history = Array.isArray(doc.history) ? doc.history.filter(goodMetric).slice(-keep) : [];

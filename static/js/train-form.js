@@ -23,15 +23,18 @@ export function layersOf(text) {
   return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
-/** The config the form says; `base` (the last config) gives the fields the form does not show (Adam's betas...). */
-export function configFromForm(base) {
+/** The config the form says; `base` (the last config) gives the fields the form does not show (Adam's
+    betas...), `points` the points of dataset "custom". */
+export function configFromForm(base, points) {
   base = base || {};
+  const custom = $("dataset").value === "custom";
   return {
     dataset: {
       name: $("dataset").value,
       n_samples: numberOf("samples"),
       noise: numberOf("noise"),
       seed: numberOf("data-seed"),
+      ...(custom ? { points } : {}),
     },
     layers: layersOf($("layers").value),
     activation: $("activation").value,
@@ -102,11 +105,27 @@ export function tieTooHigh(field, saved) {
 export function syncFormVisibility() {
   const linear = $("schedule").value === "linear";
   for (const div of document.querySelectorAll("[data-when=linear]")) div.hidden = !linear;
-  const lecture = $("dataset").value === "lecture";
+  const dataset = $("dataset").value;
+  const fixed = { lecture: "the lecture's four samples are fixed", custom: "your points are the data" }[dataset];
   for (const id of ["samples", "noise", "data-seed"]) {
-    $(id).disabled = lecture;
-    $(id).title = lecture ? "the lecture's four samples are fixed" : "";
+    $(id).disabled = !!fixed;
+    $(id).title = fixed || "";
   }
+  showScheduleNote();
+}
+
+let scheduleTexts = {}; // GET /api/train/presets' `schedules`: what each schedule does, in words
+
+/** What each schedule does (the server's words), shown under the schedule field. */
+export function setScheduleTexts(texts) {
+  scheduleTexts = texts && typeof texts === "object" ? texts : {};
+  showScheduleNote();
+}
+
+function showScheduleNote() {
+  const text = scheduleTexts[$("schedule").value];
+  $("schedule-note").textContent = text || "";
+  $("schedule-note").hidden = !text;
 }
 
 // ---------------------------------------------------------------- errors next to their fields
@@ -117,6 +136,7 @@ const LOC_FIELDS = [
   [["config", "dataset", "n_samples"], "samples"],
   [["config", "dataset", "noise"], "noise"],
   [["config", "dataset", "seed"], "data-seed"],
+  [["config", "dataset", "points"], "dataset"],
   [["config", "dataset"], "dataset"],
   [["config", "layers"], "layers"],
   [["config", "activation"], "activation"],
@@ -160,17 +180,19 @@ function showFieldError(field, text) {
 }
 
 export function showGeneralError(text) {
-  $("err-general").textContent = text;
-  $("err-general").hidden = false;
+  const box = $("err-general");
+  box.textContent = box.hidden || !box.textContent ? text : `${box.textContent}\n${text}`;
+  box.hidden = false;
 }
 
-/** Puts an API error where it belongs; `where` says what was being done. */
-export function showApiError(status, body, where) {
+/** Puts an API error where it belongs; `where` says what was being done. `inForm`: false when the
+    request was not the form's (an imported file): every error then goes to the general line. */
+export function showApiError(status, body, where, inForm = true) {
   const detail = body && body.detail;
   if (Array.isArray(detail)) {
     for (const d of detail) {
       const loc = (d.loc || []).filter((k) => k !== "body" && k !== "state");
-      const hit = LOC_FIELDS.find(([path]) => path.every((k, i) => loc[i] === k));
+      const hit = inForm && LOC_FIELDS.find(([path]) => path.every((k, i) => loc[i] === k));
       if (!(hit && showFieldError(hit[1], d.msg))) {
         showGeneralError(`${where}: ${loc.join(".") || "request"}: ${d.msg}`);
       }
@@ -179,6 +201,18 @@ export function showApiError(status, body, where) {
   }
   const message = detail && (detail.message || (typeof detail === "string" ? detail : null));
   showGeneralError(`${where}: ${message || `the server answered ${status}`}`);
+}
+
+/** An API error as one line of text: each invalid field (its loc after the state) and why. */
+export function apiErrorText(status, body) {
+  const detail = body && body.detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((d) => `${(d.loc || []).filter((k) => k !== "body" && k !== "state").join(".") || "the request"}: ${d.msg}`)
+      .join("; ");
+  }
+  const message = detail && (detail.message || (typeof detail === "string" ? detail : null));
+  return message || `the server answered ${status}`;
 }
 
 /** A message over the charts ("warn" or "info"). */

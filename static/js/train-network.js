@@ -3,14 +3,15 @@
 import { svgEl } from "./dom.js";
 import { formatStat as fmt } from "./format.js";
 
-/** An empty cache for drawNetwork (empty it again to draw the network afresh, as a theme change does). */
-export const networkCache = () => ({ key: "", lines: [] });
+/** An empty cache for drawNetwork (empty it again to draw the network afresh, as a theme change does).
+    `picked`: the line under the pointer or the focus, whose value and grad `info` shows. */
+export const networkCache = () => ({ key: "", lines: [], picked: null, info: null });
 
 /**
  * The network into `svg`: one column of circles per layer (`nin` inputs first), one line per weight
  * (colour: sign, width: |w|). The lines are made once per shape (`cache`), then only restyled.
  */
-export function drawNetwork(svg, weights, nin, c, cache) {
+export function drawNetwork(svg, weights, grads, nin, c, cache) {
   const layers = weights.layers;
   const sizes = [nin, ...layers.map((l) => l.neurons.length)];
   const key = sizes.join("-") + c.projector;
@@ -31,6 +32,7 @@ export function drawNetwork(svg, weights, nin, c, cache) {
         neuron.w.forEach((_, i) => {
           const line = svgEl("line", {
             x1: colX(li), y1: rowY(i, sizes[li]), x2: colX(li + 1), y2: rowY(j, sizes[li + 1]),
+            tabindex: 0, "data-k": cache.lines.length,
           });
           line.append(svgEl("title"));
           lines.append(line);
@@ -60,6 +62,29 @@ export function drawNetwork(svg, weights, nin, c, cache) {
     const stroke = v >= 0 ? c.pos : c.neg;
     if (line.getAttribute("stroke") !== stroke) line.setAttribute("stroke", stroke);
     line.style.strokeWidth = (0.4 + Math.abs(v) * scale).toFixed(2);
-    line.firstChild.textContent = `w = ${fmt(v)} (layer ${li + 1}, neuron ${j + 1}, input ${i + 1})`;
+    line.firstChild.textContent = weightText(weights, grads, li, j, i);
   }
+  showPicked(weights, grads, cache);
+}
+
+/** A weight's value and the grad the last step used, and where it is. */
+function weightText(weights, grads, li, j, i) {
+  const g = grads ? fmt(grads.layers[li].neurons[j].w[i]) : "– (no step yet)";
+  const from = li === 0 ? `input x${i + 1}` : `neuron ${i + 1} of layer ${li}`;
+  return `w = ${fmt(weights.layers[li].neurons[j].w[i])}, grad = ${g}: ${from} → neuron ${j + 1} of layer ${li + 1}`;
+}
+
+/** Pick the weight drawn by `line` (null: none): its value and grad go into `cache.info`. */
+export function pickWeight(cache, line, weights, grads) {
+  if (cache.picked) cache.picked.line.classList.remove("picked");
+  cache.picked = line ? cache.lines[Number(line.dataset.k)] || null : null;
+  if (cache.picked) cache.picked.line.classList.add("picked");
+  showPicked(weights, grads, cache);
+}
+
+function showPicked(weights, grads, cache) {
+  if (!cache.info || !cache.picked) return;
+  const { li, j, i } = cache.picked;
+  cache.info.textContent = weightText(weights, grads, li, j, i);
+  cache.info.classList.add("active");
 }

@@ -11,11 +11,14 @@ import { pageKey, runShortcut } from "./keys.js";
 import { setUpLesson } from "./lesson-panel.js";
 import { exportRun, readRun } from "./train-file.js";
 import * as form from "./train-form.js";
-import { networkCache } from "./train-network.js";
+import { networkCache, pickWeight } from "./train-network.js";
+import { pointsOfData } from "./train-points.js";
+import { setUpPointsEditor } from "./train-points-ui.js";
 import { CHART_HISTORY, createRun } from "./train-run.js";
 import { createSamplePanel } from "./train-sample.js";
 import { hashOf, readHash } from "./train-url.js";
-import { drawAll } from "./train-view.js";
+import { drawAll, fitPanels, nin } from "./train-view.js";
+import { canvasColours } from "./canvas.js";
 import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
 
 const HASH_DELAY_MS = 250;
@@ -45,6 +48,8 @@ const state = {
   sampleProgram: null, // the sample's program as the server wrote it: {source, values, nodes}
   graphFit: false,
   savedLr: null, // {lr, schedule} before "learning rate too high"
+  emptyPoints: false, // dataset "custom" with every point cleared: nothing to train until one is added
+  settings: true, // the settings column is shown (E)
   updates: [], // timestamps of recent updates, for the rate readout
   drawMs: [], // how long the recent frames took to draw
 };
@@ -52,7 +57,14 @@ const state = {
 let exportHistory = 200; // the server's train_max_history (GET /api/train/presets says it)
 let hashTimer = 0;
 const network = networkCache();
-const configFromForm = () => form.configFromForm(state.baseConfig);
+const configFromForm = () => form.configFromForm(state.baseConfig, state.emptyPoints ? [] : currentPoints());
+
+/** The points on show: the custom dataset's own, else the 2-D data's as points (to start editing from). */
+function currentPoints() {
+  const d = state.run && state.run.config.dataset;
+  if (d && d.name === "custom" && Array.isArray(d.points)) return d.points;
+  return pointsOfData(state.predictions);
+}
 function formFromConfig(c) {
   state.baseConfig = c;
   form.formFromConfig(c);
@@ -99,42 +111,68 @@ function onSettingChange(field) {
   const config = configFromForm();
   const playing = state.playing;
   stopStream(); // while playing, the stream goes on below, from the state these settings make
-  let job;
-  if (LIVE_FIELDS.has(field) && state.run && state.run.step > 0) {
-    // Same weights, new rules from the next step on: check them with a 0-step request.
-    job = enqueue(async () => {
-      const gen = runner.generation;
-      const next = { ...state.run, config };
-      if (config.optimizer.name !== "adam") next.optimizer_state = null;
-      try {
-        const data = await runner.stepRequest(next, 0);
-        if (gen !== runner.generation) return;
-        form.clearErrors();
-        runner.adopt(data);
-        writeHash();
-      } catch (e) {
-        if (gen !== runner.generation) return;
-        pause();
-        state.valid = false; // the form no longer says what the run would do: fix it first
-        draw();
-        form.clearErrors();
-        runner.showRequestError(e, "Settings");
-      }
-    });
-  } else {
-    job = enqueue(() => startRun({ config }));
-  }
+  const job = LIVE_FIELDS.has(field) && state.run && state.run.step > 0 ? continueWith(config, "Settings") : enqueue(() => startRun({ config }));
   if (playing) streamFromHere(); // (a refused setting pauses, which stops this stream too)
   return job;
+}
+
+/** Same weights, a new config from the next step on (checked with a 0-step request). */
+function continueWith(config, where) {
+  return enqueue(async () => {
+    const gen = runner.generation;
+    const next = { ...state.run, config };
+    if (config.optimizer.name !== "adam") next.optimizer_state = null;
+    try {
+      const data = await runner.stepRequest(next, 0);
+      if (gen !== runner.generation) return;
+      form.clearErrors();
+      runner.adopt(data);
+      writeHash();
+    } catch (e) {
+      if (gen !== runner.generation) return;
+      pause();
+      state.valid = false; // the form no longer says what the run would do: fix it first
+      draw();
+      form.clearErrors();
+      runner.showRequestError(e, where);
+    }
+  });
+}
+
+/** The class's own points changed (added, removed, cleared, pasted): the run goes on from its weights. */
+function setPoints(points) {
+  if (!state.run || nin(state.run) !== 2) return;
+  state.presetName = "";
+  $("preset").value = "";
+  $("dataset").value = "custom";
+  form.syncFormVisibility();
+  form.hideMessage();
+  const playing = state.playing;
+  stopStream();
+  if (!points.length) {
+    pause();
+    state.emptyPoints = true;
+    state.valid = false;
+    form.showMessage("No points left: click the plane to add one (Shift+click: the other class).", "info");
+    draw();
+    return;
+  }
+  state.emptyPoints = false;
+  const base = state.run.config;
+  const config = { ...base, dataset: { ...base.dataset, name: "custom", points } };
+  if (config.batch_size !== null && config.batch_size > points.length) config.batch_size = null; // the batch cannot exceed the data
+  continueWith(config, "Points");
+  if (playing) streamFromHere();
 }
 
 async function importFile(file) {
   form.clearErrors();
   const { doc, history, error } = await readRun(file, CHART_HISTORY);
-  if (error) return form.showGeneralError(error);
+  if (error) return form.showMessage(`${error}. The current run is unchanged.`);
   pause();
-  const ok = await enqueue(() => startRun(doc, history, `Import ${file.name}`));
+  const ok = await enqueue(() => startRun(doc, history, `Import ${file.name}`, true));
   if (ok) {
+    state.emptyPoints = false;
     state.presetName = "";
     $("preset").value = "";
     formFromConfig(state.run.config);
@@ -163,16 +201,27 @@ function draw() {
 function applyTheme(theme) {
   if (!THEMES.includes(theme)) return;
   if (theme !== "projector") state.lastTheme = theme;
+  // a projector shows the run: the settings make room for it (E brings them back)
+  if ((theme === "projector") !== (state.theme === "projector") || !document.body.dataset.ready) showSettings(theme !== "projector");
   state.theme = theme;
   showTheme(theme);
+  fitPanels(theme === "projector");
   network.key = "";
   writeHash();
   draw();
   graphSoon();
 }
 
+function showSettings(visible) {
+  state.settings = visible;
+  document.body.classList.toggle("settings-hidden", !visible);
+  $("toggle-settings").setAttribute("aria-pressed", String(!visible));
+  $("toggle-settings").title = visible ? "Hide the settings (E)" : "Show the settings (E)";
+}
+
 const KEYS = {
   ArrowRight: singleStep,
+  e: () => showSettings(!state.settings),
   r: reset,
   p: () => applyTheme(projectorToggled(state.theme, state.lastTheme)),
   t: () => applyTheme(nextTheme(state.theme)),
@@ -209,6 +258,7 @@ async function loadPresets() {
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = await res.json();
     state.presets = body.presets;
+    form.setScheduleTexts(body.schedules);
     if (Number.isInteger(body.max_history) && body.max_history >= 0) exportHistory = body.max_history;
   } catch (e) {
     form.showGeneralError(`Could not load the presets (${e.message})`);
@@ -275,7 +325,23 @@ async function init() {
     $("sample-fit").setAttribute("aria-pressed", String(state.graphFit));
     $("sample-graph").classList.toggle("fit", state.graphFit);
   });
-  window.addEventListener("resize", draw);
+  new ResizeObserver(() => {
+    fitPanels(state.theme === "projector");
+    draw();
+  }).observe(document.querySelector(".panels-wrap"));
+  on("toggle-settings", "click", () => showSettings(!state.settings));
+  on("preset-note", "click", () => $("preset-note").classList.toggle("open"));
+  network.info = $("network-info");
+  const pick = (e) => state.run && pickWeight(network, e.target.closest("line"), state.run.weights, state.run.grads);
+  on("network", "mouseover", pick);
+  on("network", "focusin", pick);
+  setUpPointsEditor({
+    points: () => (state.emptyPoints ? [] : currentPoints()),
+    view: () => state.boundary,
+    colours: () => canvasColours(state.theme === "projector"),
+    setPoints,
+    message: (text) => form.showMessage(text),
+  });
   window.addEventListener("hashchange", () => {
     if (location.hash === currentHash()) return;
     const c = takeHash();
@@ -292,7 +358,8 @@ async function init() {
   $("speed").value = String(state.speed);
   $("until").value = state.until || "";
   await loadPresets();
-  if (fromHash) {
+  const pointsLeftOut = fromHash && fromHash.dataset.name === "custom" && !fromHash.dataset.points;
+  if (fromHash && !pointsLeftOut) {
     const name = state.presetName;
     $("preset").value = state.presets.some((p) => p.name === name) ? name : "";
     // Fill the form from what the API makes of the hash (defaults filled in), else show the raw values.
@@ -301,6 +368,8 @@ async function init() {
     else formFromConfig(mergeDefaults(fromHash));
   } else {
     await loadPreset(DEFAULT_PRESET);
+    // a link to more points than an address holds: they travel in the exported file instead
+    if (pointsLeftOut) form.showMessage("This link's points were too many for an address: Import the exported run to get them.");
   }
   drawAll(state, network); // at once, not on the next frame: "ready" means the numbers are on screen
   document.body.dataset.ready = "true";
@@ -320,6 +389,10 @@ window.chainruleTrain = {
   },
   get playing() {
     return state.playing;
+  },
+  /** The decision boundary's view and scores, as the server sent them. */
+  get boundary() {
+    return state.boundary ? structuredClone(state.boundary) : null;
   },
   get run() {
     return state.run ? structuredClone(state.run) : null;

@@ -1,11 +1,11 @@
 /* Data with more than two inputs (the lecture's four samples): target against score, per sample. */
 
-import { fitCanvas } from "./canvas.js";
+import { fitCanvasBox } from "./canvas.js";
 import { formatStat as fmt } from "./format.js";
 
 /** Each sample's target (hollow bar) and score (filled bar), and the same as a table in `tbody`. */
 export function drawPredictions(canvas, tbody, p, c) {
-  const { ctx, w, h } = fitCanvas(canvas, 0.55);
+  const { ctx, w, h } = fitCanvasBox(canvas);
   const rows = [];
   if (p) {
     for (let i = 0; i < p.x.length; i++) {

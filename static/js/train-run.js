@@ -64,8 +64,9 @@ export function createRun(state, page) {
     else form.showGeneralError(`${where}: could not reach the server (${e.message})`);
   }
 
-  /** A new run at step 0 from `run` (weights null: from the seed); false if the API refused it. */
-  async function startRun(run, history = [], where = "Settings") {
+  /** A new run from `run` (weights null: from the seed, at step 0); false if the API refused it.
+      `keep`: a refusal leaves the current run as it was, playable (an imported file that is not a run). */
+  async function startRun(run, history = [], where = "Settings", keep = false) {
     const gen = ++generation;
     try {
       const data = await stepRequest(run, 0);
@@ -79,6 +80,11 @@ export function createRun(state, page) {
     } catch (e) {
       if (gen !== generation) return false;
       form.clearErrors();
+      if (keep) {
+        const why = e instanceof ApiError ? `not a valid run: ${form.apiErrorText(e.status, e.body)}` : `could not reach the server (${e.message})`;
+        form.showMessage(`${where}: ${why}. The current run is unchanged.`);
+        return false;
+      }
       showRequestError(e, where);
       state.valid = false;
       pause();

@@ -2,6 +2,7 @@
    the speed, "Stop at" and the theme. */
 
 import { layersOf } from "./train-form.js";
+import { pointsFromUrl, pointsToUrl } from "./train-points.js";
 import { THEMES } from "./themes.js";
 
 const SPEEDS = ["auto", 1, 2, 5, 10, 25];
@@ -34,6 +35,8 @@ export function hashOf({ config: c, presetName, speed, until, theme }) {
     const v = path.reduce((o, k) => (o ? o[k] : undefined), c);
     if (v !== undefined && v !== null) p.set(key, String(v));
   }
+  const points = c.dataset && c.dataset.name === "custom" && Array.isArray(c.dataset.points) ? pointsToUrl(c.dataset.points) : null;
+  if (points) p.set("pts", points); // only while short: a long list travels in the exported file
   p.set("layers", (c.layers || []).join(","));
   p.set("batch", c.batch_size === null || c.batch_size === undefined ? "full" : String(c.batch_size));
   p.set("fzg", c.forget_zero_grad ? "1" : "0");
@@ -68,6 +71,7 @@ export function readHash(hash) {
     if (path.length === 2) c[path[0]][path[1]] = value;
     else c[path[0]] = value;
   }
+  if (p.has("pts")) c.dataset.points = pointsFromUrl(p.get("pts"));
   if (p.has("layers")) c.layers = layersOf(p.get("layers"));
   if (p.has("batch")) c.batch_size = p.get("batch") === "full" ? null : Number(p.get("batch")) || p.get("batch");
   if (p.has("fzg")) c.forget_zero_grad = p.get("fzg") === "1";

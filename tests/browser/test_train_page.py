@@ -163,13 +163,12 @@ def test_train_page_imports_a_run_and_shows_its_step_and_loss(page, base_url, tm
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(bad_run))
     page.set_input_files("#import-file", str(bad))
-    page.wait_for_selector("#err-general:not([hidden])")
-    assert "Import bad.json" in page.text_content("#err-general")
-    assert "weights" in page.text_content("#err-general")
+    wait_message(page, "Import bad.json")
+    assert "weights" in page.text_content("#message")
 
     not_json = {"name": "notjson.json", "mimeType": "application/json", "buffer": b"{oops"}
     page.set_input_files("#import-file", not_json)
-    page.wait_for_function("() => document.querySelector('#err-general').textContent.includes('not JSON')")
+    wait_message(page, "not JSON")
 
 
 def test_train_page_restores_its_configuration_from_the_url(page, browser, base_url):
