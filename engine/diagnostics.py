@@ -10,6 +10,7 @@ Nothing here evaluates Python code.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -366,3 +367,18 @@ def explain_math(error: MathError) -> str:
     if op == "**" and xs[0] < 0 and not float(xs[1]).is_integer():
         return f"{shown} has no real value: a negative number to a fractional power"
     return f"{shown} is too large for a float (it overflows past about 1.8e308)"
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def line_of(source: str, line: int) -> str:
+    """The text of the 1-based ``line`` of ``source`` (quoted under an error)."""
+    lines = _LINE_BREAK.split(source, maxsplit=line)
+    return lines[line - 1] if line - 1 < len(lines) else ""
+
+
+def position(source: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of ``source[index]``, counting lines as the tokenizer does."""
+    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(source, 0, index)]
+    return len(starts), index - starts[-1] + 1

@@ -37,8 +37,10 @@ from .diagnostics import (
     explain_character,
     explain_math,
     is_op,
+    line_of,
     missing_names,
     missing_operand,
+    position,
     suggest,
     unexpected,
 )
@@ -469,7 +471,7 @@ def parse(
     values = {} if values is None else values
     try:
         if len(source) > MAX_SOURCE_CHARS:
-            line, column = _position(source, MAX_SOURCE_CHARS)
+            line, column = position(source, MAX_SOURCE_CHARS)
             raise ExprError(
                 f"the program is {len(source):,} characters long; the limit is {MAX_SOURCE_CHARS:,}",
                 line,
@@ -484,19 +486,5 @@ def parse(
             raise missing_names(parser.missing, parser.assigned, parser.values, FUNCTIONS)
         return _Builder(values, positions, statements).run(program)
     except ExprError as error:
-        error.source_line = _line_of(source, error.line)
+        error.source_line = line_of(source, error.line)
         raise
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def _line_of(source: str, line: int) -> str:
-    lines = _LINE_BREAK.split(source, maxsplit=line)
-    return lines[line - 1] if line - 1 < len(lines) else ""
-
-
-def _position(source: str, index: int) -> tuple[int, int]:
-    """The 1-based line and column of ``source[index]``, counting lines as the tokenizer does."""
-    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(source, 0, index)]
-    return len(starts), index - starts[-1] + 1
