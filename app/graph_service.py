@@ -1,4 +1,11 @@
-"""From a program to the graph API's answer: parse, backward, checks, picture, and a cache."""
+"""From a program to the graph API's answer: parse, backward, checks, picture, and a cache.
+
+In the app (``answer_async``) a request waits only for what it needs. An answer in the cache
+is served at once; a request whose graph's shape has a kept layout (a slider drag: only the
+numbers changed) waits only for a build place, held for its Python work of a few
+milliseconds; only a new shape then waits for a `dot` place too. So hits and numbers-only
+changes never wait behind a layout. Waiting, for either place, holds no worker thread.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,11 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from concurrent.futures import Future
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -20,14 +28,26 @@ from engine.export import literals
 from engine.expr import ExprError, parse
 
 from .fold import plan
-from .render import Renderer
-from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role, SourceLiteral, StatementGroup
+from .layout import Template
+from .render import Picture, Renderer
+from .schemas import (
+    GradCheck,
+    GraphNode,
+    GraphRequest,
+    GraphResponse,
+    Role,
+    SourceLiteral,
+    StatementGroup,
+)
 from .settings import get_settings
 from .slots import Busy, Slots
 
 # every word of a program: a superset of the names it uses (a name in `values` that is none of
 # them cannot change the answer, so it is left out of the cache key)
 WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+# a request up to this size (characters of source, plus 32 a value) gets its cache key on the
+# event loop (about 0.1 ms); a bigger one in a worker thread (a 60 KB program: several ms)
+KEY_ON_LOOP_CHARS = 2000
 
 
 class Answer(NamedTuple):
@@ -85,6 +105,13 @@ def _size(key: Hashable, item: Answer) -> int:
     return key_bytes + len(item.json) + len(item.svg)
 
 
+class Draft(NamedTuple):
+    """A graph response without its picture yet, and what drawing the picture needs."""
+
+    response: GraphResponse
+    picture: Picture | None  # None: the values alone were asked for (no picture)
+
+
 def cache_key(request: GraphRequest) -> bytes:
     """A digest of everything the answer depends on: the program, the values of the names it
     can use (the others dropped), h, the theme, the folding and whether to draw the picture."""
@@ -115,6 +142,7 @@ class GraphService:
         max_check_evaluations: int = 20_000,
         cache_bytes: int = 32 * 2**20,
         slots: Slots | None = None,
+        max_builds: int = 2,
     ) -> None:
         self.renderer = renderer
         self.max_checked_leaves = max_checked_leaves
@@ -122,52 +150,73 @@ class GraphService:
         self.cache = LRUCache(cache_bytes)
         self._building: dict[Hashable, Future[Answer]] = {}
         self._lock = threading.Lock()
-        # builds at once from the app (async waiting; the renderer's own cap is for direct use)
+        # layouts at once from the app (async waiting; the renderer's own cap is for direct use)...
         self.slots = slots or Slots(renderer.max_processes, renderer.timeout)
-        self._pending: dict[bytes, asyncio.Future[Answer]] = {}
+        # ...and builds at once (Python's work: parse, backward, checks, filling a kept layout)
+        self.builds = Slots(max_builds, renderer.timeout)
+        self._pending: dict[bytes, asyncio.Future[Answer]] = {}  # by cache key
+        self._laying_out: dict[bytes, asyncio.Future[Template | None]] = {}  # by layout key
 
     async def answer_async(self, request: GraphRequest, client: str = "") -> Answer:
-        """``answer`` for the app: waiting (for a place, or for an identical build under way)
-        holds no worker thread; the build itself runs in one."""
-        key = await run_in_threadpool(cache_key, request)
+        """``answer`` for the app: a cached answer at once; otherwise the Python work in a build
+        place, then, for a new shape only, `dot` in a place of its own. Identical requests at
+        once share one build, and requests for one new shape share one layout."""
+        if len(request.source) + 32 * len(request.values) + 8 * len(request.fold or ()) <= KEY_ON_LOOP_CHARS:
+            key = cache_key(request)
+        else:
+            key = await run_in_threadpool(cache_key, request)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        pending = self._pending.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)  # the first request's answer, or its error
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        try:
-            try:
-                async with self.slots.hold(client):
-                    answer = await run_in_threadpool(self.build, request, key)
-            except Busy:
-                limit = self.slots.size
-                message = f"the server is busy drawing other graphs ({limit} at a time); try again soon"
-                raise Busy(message, retry_after=5) from None
-            future.set_result(answer)
-            return answer
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as error:
-            future.set_exception(error)
-            future.exception()  # retrieved: nobody else may be waiting for it
-            raise
-        finally:
-            del self._pending[key]
+        return await _shared(self._pending, key, lambda: self._build_async(request, key, client))
+
+    async def _build_async(self, request: GraphRequest, key: bytes, client: str) -> Answer:
+        async with _place(self.builds, client, "working on other graphs"):
+            done = await run_in_threadpool(self.build_if_kept, request, key)
+        if isinstance(done, Answer):
+            return done
+        template = await _shared(
+            self._laying_out, done.picture.key, lambda: self._lay_out(done.picture, client)
+        )
+        if template is None:  # dot's SVG has no slots for the numbers: a plain run draws it
+            async with _place(self.slots, client, "drawing other graphs"):
+                return await run_in_threadpool(self.finish, done, None, key)
+        return await run_in_threadpool(self.finish, done, template, key)
+
+    async def _lay_out(self, picture: Picture, client: str) -> Template | None:
+        async with _place(self.slots, client, "drawing other graphs"):
+            return await run_in_threadpool(self.renderer.layout, picture)
 
     def build(self, request: GraphRequest, key: Hashable) -> Answer:
         """Parse, backward, checks and picture; the answer is cached under ``key``."""
+        draft = self.prepare(request)
+        template = None if draft.picture is None else self.renderer.layout(draft.picture)
+        return self.finish(draft, template, key)
+
+    def build_if_kept(self, request: GraphRequest, key: Hashable) -> Answer | Draft:
+        """``build`` if the layout of the graph's shape is kept (no `dot` needed), else the draft."""
+        draft = self.prepare(request)
+        if draft.picture is None:
+            return self.finish(draft, None, key)
+        template = self.renderer.kept(draft.picture)
+        return draft if template is None else self.finish(draft, template, key)
+
+    def prepare(self, request: GraphRequest) -> Draft:
+        """Parse, backward, checks and what the picture needs; all but the layout."""
         positions: dict[int, tuple[int, int]] = {}
         statements: dict[int, int] = {}
         root = parse(request.source, request.values, positions, statements)
-        response = self.from_root(
+        draft = self.describe(
             root, request.h, request.theme, positions, statements, request.fold, request.picture
         )
-        response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
-        answer = Answer(response.model_dump_json().encode(), response.svg.encode())
+        draft.response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
+        return draft
+
+    def finish(self, draft: Draft, template: Template | None, key: Hashable) -> Answer:
+        """The answer with its picture (see ``Renderer.draw``), cached under ``key``."""
+        if draft.picture is not None:
+            draft.response.svg = self.renderer.draw(draft.picture, template)
+        answer = Answer(draft.response.model_dump_json().encode(), draft.response.svg.encode())
         self.cache.put(key, answer)
         return answer
 
@@ -209,6 +258,22 @@ class GraphService:
         ``statements``: which statement made each node (``parse``'s), for folding; ``folded``: the
         statements to draw folded (None: all of them when the graph is too big to draw unfolded);
         ``picture``: False for the values alone (``svg`` empty), however many there are."""
+        draft = self.describe(root, h, theme, positions, statements, folded, picture)
+        if draft.picture is not None:
+            draft.response.svg = self.renderer.draw(draft.picture, self.renderer.layout(draft.picture))
+        return draft.response
+
+    def describe(
+        self,
+        root: Value,
+        h: float = 1e-5,
+        theme: str = "light",
+        positions: dict[int, tuple[int, int]] | None = None,
+        statements: dict[int, int] | None = None,
+        folded: list[int] | None = None,
+        picture: bool = True,
+    ) -> Draft:
+        """``from_root`` without the picture's layout."""
         nodes, _ = trace(root)
         if not statements and picture:
             self.renderer.check_size(len(nodes))  # before any costly work: nothing could fold
@@ -235,15 +300,15 @@ class GraphService:
             for node in nodes
         ]
         drawn, folds, clusters, found = plan(described, folded, self.renderer.max_nodes)
-        # refuses a graph too big or tangled, first
-        svg = self.renderer.svg(drawn, theme, folds, clusters) if picture else ""
-        return GraphResponse(
+        # refuses a graph too big or tangled to lay out, first
+        prepared = self.renderer.prepare(drawn, theme, folds, clusters) if picture else None
+        response = GraphResponse(
             nodes=described,
             output=ids[id(root)],
             backward_order=[ids[id(node)] for node in reversed(nodes)],
             checks=self.checks(root, nodes, ids, h),
             h=h,
-            svg=svg,
+            svg="",
             groups=[
                 StatementGroup(
                     statement=g.statement, name=g.name, output=g.output, members=g.members, summary=g.summary
@@ -252,6 +317,7 @@ class GraphService:
             ],
             folded=sorted({g.statement for g in found if g.output in folds}),
         )
+        return Draft(response, prepared)
 
     def checks(self, root: Value, nodes: list[Value], ids: dict[int, str], h: float) -> list[GradCheck]:
         """A central difference for each labeled leaf, as many as the limits allow: each one
@@ -275,6 +341,49 @@ class GraphService:
         return out
 
 
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+async def _shared(pending: dict[K, asyncio.Future[T]], key: K, make: Callable[[], Awaitable[T]]) -> T:
+    """``await make()``; callers with the same key meanwhile wait (on the loop) for its result
+    or error instead of running their own. If the first caller goes away, a waiter goes on."""
+    while (first := pending.get(key)) is not None:
+        try:
+            return await asyncio.shield(first)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not first.cancelled() or (task is not None and task.cancelling()):
+                raise
+    future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+    pending[key] = future
+    try:
+        result = await make()
+    except asyncio.CancelledError:
+        future.cancel()
+        raise
+    except Exception as error:
+        future.set_exception(error)
+        future.exception()  # retrieved: nobody else may be waiting for it
+        raise
+    finally:
+        del pending[key]
+    future.set_result(result)
+    return result
+
+
+@asynccontextmanager
+async def _place(slots: Slots, client: str, doing: str) -> AsyncIterator[None]:
+    """Hold one of ``slots``' places; Busy says what the server is busy with."""
+    async with AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(slots.hold(client))
+        except Busy:
+            message = f"the server is busy {doing} ({slots.size} at a time); try again soon"
+            raise Busy(message, retry_after=5) from None
+        yield
+
+
 def _finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
@@ -292,5 +401,9 @@ def get_service() -> GraphService:
         layout_cache_bytes=settings.layout_cache_bytes,
     )
     return GraphService(
-        renderer, settings.max_checked_leaves, settings.max_check_evaluations, settings.graph_cache_bytes
+        renderer,
+        settings.max_checked_leaves,
+        settings.max_check_evaluations,
+        settings.graph_cache_bytes,
+        max_builds=settings.max_graph_builds,
     )

@@ -71,6 +71,17 @@ class LayoutCache:
         self._building: dict[bytes, Future[Template]] = {}
         self._lock = threading.Lock()
 
+    def get(self, key: bytes) -> Template | None:
+        """The template kept for ``key``, or None (counted as a hit only: ``get_or_build``
+        counts the miss when it lays the shape out)."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self.hits += 1
+            self._items.move_to_end(key)
+            return item[0]
+
     def get_or_build(self, key: bytes, build: Callable[[], Template]) -> Template:
         with self._lock:
             item = self._items.get(key)

@@ -327,6 +327,17 @@ def _span_late(nodes: Sequence[GraphNode]) -> int:
     return span
 
 
+class Picture(NamedTuple):
+    """A graph to draw: its nodes and theme, its masked DOT text (``to_dot``) and layout key."""
+
+    nodes: Sequence[GraphNode]
+    theme: str
+    masked: str
+    key: bytes
+    folds: Mapping[str, Fold] | None = None  # statements drawn folded (app/fold.py)
+    clusters: Sequence[Group] = ()  # statements drawn framed
+
+
 class LayoutMismatch(ValueError):
     """dot's SVG of a masked graph is not as expected (another Graphviz version?)."""
 
@@ -446,16 +457,43 @@ class Renderer:
         clusters: Sequence[Group] = (),
     ) -> str:
         """The picture, from the layout kept for this shape; `dot` runs only for a new one."""
+        picture = self.prepare(nodes, theme, folds, clusters)
+        return self.draw(picture, self.layout(picture))
+
+    # the steps of ``svg``, for a caller that runs `dot` apart (app/graph_service.py: a kept
+    # layout is filled at once, a new shape waits for a place to run `dot`)
+
+    def prepare(
+        self,
+        nodes: Sequence[GraphNode],
+        theme: str = "light",
+        folds: Mapping[str, Fold] | None = None,
+        clusters: Sequence[Group] = (),
+    ) -> Picture:
+        """Refuse a graph too big or tangled to lay out; else what its picture needs."""
         self.check(nodes)
         masked = to_dot(nodes, theme, folds, clusters, masked=True)
+        return Picture(nodes, theme, masked, layout_key(masked), folds, clusters)
+
+    def kept(self, picture: Picture) -> Template | None:
+        """The layout kept for the picture's shape, if any (no `dot`)."""
+        return self.layouts.get(picture.key)
+
+    def layout(self, picture: Picture) -> Template | None:
+        """The kept layout, or a new one from `dot`; None if dot's SVG has no slots for the numbers."""
         try:
-            template = self.layouts.get_or_build(
-                layout_key(masked), lambda: _template(self.run_dot(masked), nodes)
+            return self.layouts.get_or_build(
+                picture.key, lambda: _template(self.run_dot(picture.masked), picture.nodes)
             )
         except LayoutMismatch:
             log.warning("dot's SVG has no slots where the numbers go; drawing without layout reuse")
-            return self.run_dot(to_dot(nodes, theme, folds, clusters))
-        return template.fill(_fields(template.slots, nodes, THEMES[theme]))
+            return None
+
+    def draw(self, picture: Picture, template: Template | None) -> str:
+        """The picture: its numbers filled into ``template``, or (None) a plain `dot` run."""
+        if template is None:
+            return self.run_dot(to_dot(picture.nodes, picture.theme, picture.folds, picture.clusters))
+        return template.fill(_fields(template.slots, picture.nodes, THEMES[picture.theme]))
 
     def run_dot(self, dot: str) -> str:
         try:

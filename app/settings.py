@@ -40,6 +40,11 @@ class Settings:
     # numbers, about the picture's size): a request that changes only numbers (a slider drag, the
     # training page's sample graph) is drawn from one without running `dot`; 0 keeps none
     layout_cache_bytes: int = 16 * 1024 * 1024
+    # graph requests whose Python work (parse, backward, checks, filling a kept layout) runs at
+    # once; more wait their turn, fairly per client, up to render_timeout_seconds, then get 503.
+    # Cached answers never wait, and only a new shape then waits for one of max_dot_processes:
+    # a numbers-only change never waits behind a layout
+    max_graph_builds: int = 2
     # labeled leaves given a central-difference check (each costs three forward passes)...
     max_checked_leaves: int = 64
     # ...and fewer on big graphs: the checks evaluate at most this many nodes in all

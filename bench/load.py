@@ -12,6 +12,13 @@ Each client is a student: it sends a request, waits for the answer, thinks for a
           program nobody sent before, so `dot` lays it out)
   train   POST /api/train/step as the training page sends it (the student's own run of
           micrograd's demo, 1 to 3 steps, a 40x40 decision boundary and the predictions)
+  lecture POST /api/graph with the lecture's first example, the one program the whole class
+          shares (answered from the cache)
+  shape   POST /api/graph with an example and a line nobody typed before (a new shape: `dot`
+          lays it out; ``unique`` changes only numbers, so its shape's layout is reused)
+
+Issue 15's class typing, with the page redrawing as they type (one worker, then two):
+    .venv/bin/python bench/load.py --start --clients 30 --think 0 --mix lecture=70,unique=20,shape=10
 
 It prints requests per second, p50/p99 latency (overall and per kind), the errors, the
 server's memory over the run (VmRSS sampled every half second and VmHWM, the peak; the
@@ -72,6 +79,14 @@ def unique_program(rng: random.Random) -> str:
     return source[: m.start()] + value + source[m.end() :]
 
 
+def new_shape(rng: random.Random) -> str:
+    """An example with one more line, under a name nobody used before: a shape never laid out."""
+    source = rng.choice(PRESETS)
+    names = re.findall(r"^(\w+) =", source, re.M)
+    left, right = rng.choice(names), rng.choice(names)
+    return source + f"t{rng.getrandbits(32):x} = {left} {rng.choice('+*-')} {right}\n"
+
+
 @dataclass
 class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -115,7 +130,12 @@ class Student:
             state = response.json()["state"]
             self.run = self.start_state if state["step"] >= 100 else state  # the demo runs 100 steps
             return None
-        source = self.rng.choice(PRESETS) if kind == "preset" else unique_program(self.rng)
+        if kind == "preset":
+            source = self.rng.choice(PRESETS)
+        elif kind == "lecture":
+            source = PRESETS[0]
+        else:
+            source = unique_program(self.rng) if kind == "unique" else new_shape(self.rng)
         response = await self.client.post("/api/graph", json={"source": source, "values": {}})
         if response.status_code != 200 or not response.json()["svg"].startswith("<svg"):
             return f"{response.status_code} {response.text[:200]}"
@@ -275,12 +295,15 @@ async def drive(url: str, args: argparse.Namespace, results: Results) -> float:
         return elapsed
 
 
+KINDS = ("preset", "unique", "train", "lecture", "shape")
+
+
 def parse_mix(text: str) -> dict[str, float]:
     mix = {}
     for part in text.split(","):
         kind, _, weight = part.partition("=")
-        if kind not in {"preset", "unique", "train"}:
-            raise argparse.ArgumentTypeError(f"unknown kind {kind!r}: preset, unique or train")
+        if kind not in KINDS:
+            raise argparse.ArgumentTypeError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
         mix[kind] = float(weight)
     return mix
 
@@ -354,8 +377,10 @@ def report(args, results, elapsed, watcher, cap, load_before, load_after) -> int
         f"max {max(every, default=0) * 1000:.0f} ms"
     )
     for kind, values in sorted(results.latencies.items()):
+        figures[f"{kind}_ms"] = {p: round(percentile(values, p) * 1000, 1) for p in (50, 90, 99)}
         print(
             f"    {kind:7s} n={len(values):6d}  p50 {percentile(values, 50) * 1000:7.1f} ms  "
+            f"p90 {percentile(values, 90) * 1000:7.1f} ms  "
             f"p99 {percentile(values, 99) * 1000:7.1f} ms  mean {statistics.fmean(values) * 1000:7.1f} ms  "
             f"errors {results.errors.get(kind, 0)}"
         )
