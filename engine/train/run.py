@@ -121,7 +121,9 @@ class Run:
         passed = self.dense.forward(X, self.params, y)
         return passed, *self.batch_totals(passed.losses, passed.scores, y)
 
-    def batch_totals(self, losses: np.ndarray, scores: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+    def batch_totals(
+        self, losses: np.ndarray, scores: np.ndarray, y: np.ndarray
+    ) -> tuple[float, float, np.ndarray]:
         """A batch's total loss (data loss, mean or sum, plus L2), accuracy and backward's seed."""
         # sums run left to right from 0, exactly as micrograd's sum() over Values
         data_loss = sum(losses.tolist())
