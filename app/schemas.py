@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, FiniteFloat, Strict, field_validator
 from pydantic_core import PydanticCustomError
@@ -174,3 +174,16 @@ class ExerciseResponse(BaseModel):
     source: str = Field(description="The program, for POST /api/graph.")
     values: dict[str, float] = Field(description="Values for the names the program uses without assigning.")
     title: str = Field(description='A short heading, e.g. "Level 3 · a tanh neuron, squared error".')
+
+
+# OpenAPI documentation of responses that several routers give (app/routes/)
+Responses = dict[int | str, dict[str, Any]]
+BODY_TOO_LARGE: dict[str, Any] = {
+    "model": ErrorResponse,
+    "description": "The request body is over the size limit.",
+}
+
+
+def svg_responses(description: str, errors: Responses) -> Responses:
+    """The responses of a route that answers an SVG picture (``description``), and its errors."""
+    return {200: {"content": {"image/svg+xml": {}}, "description": description}, **errors}

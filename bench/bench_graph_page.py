@@ -17,10 +17,7 @@ import argparse
 import os
 import statistics
 
-from playwright.sync_api import sync_playwright
-
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.live import Server
+from bench.page import app_in_chromium
 
 BARE = """async (src) => {
   const t0 = performance.now();
@@ -58,33 +55,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    server = Server()
-    server.start()
-    url = server.url
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(url + "/")
-            page.wait_for_selector("#graph svg g.value")
-            presets = page.evaluate("() => window.chainrule.presets")
-            print(f"load average {os.getloadavg()[0]:.2f}; {args.runs} runs per preset, medians in ms")
-            print(f"{'preset':<12} {'values':>6} {'bare POST':>10} {'redraw':>8} {'ratio':>6} {'added':>6}")
-            ratios, added = [], []
-            for preset in presets:
-                bare, redraw = [], []
-                for i in range(args.runs):
-                    bare.append(page.evaluate(BARE, f"{preset['source']}\n# bare {i}"))
-                    redraw.append(page.evaluate(REDRAW, f"{preset['source']}\n# redraw {i}"))
-                values = page.locator("#graph g.value").count()
-                b, r = statistics.median(bare), statistics.median(redraw)
-                ratios.append(r / b)
-                added.append(r - b)
-                print(f"{preset['id']:<12} {values:>6} {b:>10.1f} {r:>8.1f} {r / b:>6.2f} {r - b:>6.1f}")
-            print(f"worst ratio {max(ratios):.2f}; the page adds at most {max(added):.1f} ms (target <= 25)")
-            browser.close()
-    finally:
-        server.stop()
+    with app_in_chromium() as (browser, url):
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(url + "/")
+        page.wait_for_selector("#graph svg g.value")
+        presets = page.evaluate("() => window.chainrule.presets")
+        print(f"load average {os.getloadavg()[0]:.2f}; {args.runs} runs per preset, medians in ms")
+        print(f"{'preset':<12} {'values':>6} {'bare POST':>10} {'redraw':>8} {'ratio':>6} {'added':>6}")
+        ratios, added = [], []
+        for preset in presets:
+            bare, redraw = [], []
+            for i in range(args.runs):
+                bare.append(page.evaluate(BARE, f"{preset['source']}\n# bare {i}"))
+                redraw.append(page.evaluate(REDRAW, f"{preset['source']}\n# redraw {i}"))
+            values = page.locator("#graph g.value").count()
+            b, r = statistics.median(bare), statistics.median(redraw)
+            ratios.append(r / b)
+            added.append(r - b)
+            print(f"{preset['id']:<12} {values:>6} {b:>10.1f} {r:>8.1f} {r / b:>6.2f} {r - b:>6.1f}")
+        print(f"worst ratio {max(ratios):.2f}; the page adds at most {max(added):.1f} ms (target <= 25)")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from sklearn.datasets import make_moons
 
 from app.main import app
 from engine.train import Run, boundary, from_weights, preset_state, step
+from tests.micrograd_demo import demo_loss, demo_moons
 
 
 class Timing(NamedTuple):
@@ -45,25 +45,11 @@ def measure(samples: list[tuple[float, float]]) -> Timing:
 
 def micrograd_demo(steps: int) -> tuple[list[tuple[float, float]], Timing, list[float]]:
     """demo.ipynb on micrograd: per step (loss, accuracy), the step's timing, final weights."""
-    np.random.seed(1337)
-    random.seed(1337)
-    X, y = make_moons(n_samples=100, noise=0.1)
-    y = y * 2 - 1
-    model = MgMLP(2, [16, 16, 1])
-
-    def loss() -> tuple[MgValue, float]:
-        inputs = [list(map(MgValue, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores, strict=True)]
-        return data_loss + reg_loss, sum(accuracy) / len(accuracy)
-
+    X, y, model = demo_moons(make_moons, MgMLP)
     trajectory, samples = [], []
     for k in range(steps):
         start, start_cpu = time.perf_counter(), time.process_time()
-        total_loss, acc = loss()
+        total_loss, acc = demo_loss(model, X, y, MgValue)
         model.zero_grad()
         total_loss.backward()
         learning_rate = 1.0 - 0.9 * k / 100

@@ -17,8 +17,7 @@ import os
 import statistics
 import time
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.live import Server
+from bench.page import app_in_chromium
 
 # Records when each "event: step" of the training streams arrives, from a copy of the body.
 TIMING = """
@@ -59,53 +58,43 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=6.0)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    server = Server()
-    server.start()
-    url = server.url
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            runs = [
-                ("micrograd-demo", "1"),
-                ("micrograd-demo", "auto"),
-                ("lecture", "1"),
-                ("spiral-adam", "5"),
-            ]
-            for preset, speed in runs:
-                page = browser.new_page(viewport={"width": 1366, "height": 768})
-                page.add_init_script(TIMING)
-                page.goto(f"{url}/train")
-                page.wait_for_selector("body[data-ready=true]")
-                page.select_option("#preset", preset)
-                page.wait_for_function("(p) => location.hash.includes('preset=' + p)", arg=preset)
-                page.select_option("#speed", speed)
-                page.fill("#until", "")
-                page.dispatch_event("#until", "change")
-                s0 = page.evaluate("window.__events = []; window.__shown = []; window.chainruleTrain.step")
-                t0 = time.perf_counter()
-                page.click("#play")
-                time.sleep(args.seconds)
-                s1, events, shown = page.evaluate(
-                    "[window.chainruleTrain.step, window.__events.slice(), window.__shown.slice()]"
-                )
-                t1 = time.perf_counter()
-                page.click("#play")
-                draws = page.evaluate("window.chainruleTrain.drawMs")
-                gaps = [b - a for a, b in zip(events, events[1:], strict=False)] or [0.0]
-                seconds = t1 - t0
-                print(
-                    f"{preset:15s} speed {speed:4s} {len(events) / seconds:5.1f} updates/s "
-                    f"({len(shown) / seconds:5.1f} frames with a new step) "
-                    f"{(s1 - s0) / seconds:5.1f} steps/s  "
-                    f"gap between events median {statistics.median(gaps):5.1f} ms  "
-                    f"frame draw median {statistics.median(draws):4.1f} ms"
-                )
-                page.close()
-            browser.close()
-    finally:
-        server.stop()
+    with app_in_chromium() as (browser, url):
+        runs = [
+            ("micrograd-demo", "1"),
+            ("micrograd-demo", "auto"),
+            ("lecture", "1"),
+            ("spiral-adam", "5"),
+        ]
+        for preset, speed in runs:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.add_init_script(TIMING)
+            page.goto(f"{url}/train")
+            page.wait_for_selector("body[data-ready=true]")
+            page.select_option("#preset", preset)
+            page.wait_for_function("(p) => location.hash.includes('preset=' + p)", arg=preset)
+            page.select_option("#speed", speed)
+            page.fill("#until", "")
+            page.dispatch_event("#until", "change")
+            s0 = page.evaluate("window.__events = []; window.__shown = []; window.chainruleTrain.step")
+            t0 = time.perf_counter()
+            page.click("#play")
+            time.sleep(args.seconds)
+            s1, events, shown = page.evaluate(
+                "[window.chainruleTrain.step, window.__events.slice(), window.__shown.slice()]"
+            )
+            t1 = time.perf_counter()
+            page.click("#play")
+            draws = page.evaluate("window.chainruleTrain.drawMs")
+            gaps = [b - a for a, b in zip(events, events[1:], strict=False)] or [0.0]
+            seconds = t1 - t0
+            print(
+                f"{preset:15s} speed {speed:4s} {len(events) / seconds:5.1f} updates/s "
+                f"({len(shown) / seconds:5.1f} frames with a new step) "
+                f"{(s1 - s0) / seconds:5.1f} steps/s  "
+                f"gap between events median {statistics.median(gaps):5.1f} ms  "
+                f"frame draw median {statistics.median(draws):4.1f} ms"
+            )
+            page.close()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; target >= 10 updates/s")
 
 

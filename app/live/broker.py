@@ -14,6 +14,7 @@ import hmac
 import secrets
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 # no 0/O, 1/I/L: a code read off a projector is typed right
@@ -122,6 +123,18 @@ class Hub:
         follower = Follower(code)
         here.add(follower)
         return follower
+
+    async def join_then_read(
+        self, code: str, latest: Callable[[str], Awaitable[Latest]]
+    ) -> tuple[Follower, Latest]:
+        """Join first, then read the latest view: no view can fall in between. A failed read
+        leaves again."""
+        follower = self.join(code)
+        try:
+            return follower, await latest(code)
+        except BaseException:
+            self.leave(follower)
+            raise
 
     def leave(self, follower: Follower) -> None:
         here = self.followers.get(follower.code, set())
@@ -234,12 +247,7 @@ class MemoryBroker:
     async def follow(self, code: str) -> tuple[Follower, Latest]:
         """Join the hub first, then read the latest: no view can fall in between."""
         self._lesson(code)
-        follower = self.hub.join(code)
-        try:
-            return follower, await self.latest(code)
-        except BaseException:
-            self.hub.leave(follower)
-            raise
+        return await self.hub.join_then_read(code, self.latest)
 
     async def blocked_for(self, client: str) -> float | None:
         return self.misses.blocked_for(client)

@@ -153,12 +153,7 @@ class RedisBroker:
             await asyncio.wait_for(self._subscribed.wait(), READY_SECONDS)
         except TimeoutError:
             raise _unavailable() from None
-        follower = self.hub.join(code)
-        try:
-            return follower, await self.latest(code)
-        except BaseException:
-            self.hub.leave(follower)
-            raise
+        return await self.hub.join_then_read(code, self.latest)
 
     async def blocked_for(self, client: str) -> float | None:
         counter = f"{PREFIX}misses:{client}"

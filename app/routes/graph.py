@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,21 +15,24 @@ from engine.export import to_python
 from ..graph_service import GraphService, get_service
 from ..middleware import OffLoopJSONRoute
 from ..schemas import (
+    BODY_TOO_LARGE,
     BadRequestResponse,
     ErrorResponse,
     ExportRequest,
     ExportResponse,
     GraphRequest,
     GraphResponse,
+    Responses,
     ThemeName,
     UnprocessableResponse,
+    svg_responses,
 )
 
 router = APIRouter(prefix="/api", tags=["graph"], route_class=OffLoopJSONRoute)
 
-ERRORS: dict[int | str, dict[str, Any]] = {
+ERRORS: Responses = {
     400: {"model": BadRequestResponse, "description": "The program has an error (message, line, column)."},
-    413: {"model": ErrorResponse, "description": "The request body is over the size limit."},
+    413: BODY_TOO_LARGE,
     422: {
         "model": UnprocessableResponse,
         "description": "Invalid fields (a list of errors), or a graph too big to lay out (a message).",
@@ -61,7 +64,7 @@ async def post_graph(request: GraphRequest, service: Service, http: Request) -> 
 @router.get(
     "/graph.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "The picture."}, **ERRORS},
+    responses=svg_responses("The picture.", ERRORS),
 )
 async def get_graph_svg(
     service: Service,

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from ..live import Broker, get_broker
 from ..live.broker import Follower, Latest, LiveError, Unknown, WrongKey, normal_code, view_frame
-from ..schemas import ErrorResponse, LiveCreated, LiveLatest
+from ..schemas import ErrorResponse, LiveCreated, LiveLatest, Responses, svg_responses
 from ..settings import get_settings
 from ..templating import templates
 
@@ -33,7 +33,7 @@ RETRY_MS = 1000  # how soon a browser reconnects a dropped event stream
 # an origin the presenter's page may name for the QR code when public_base_url is not set
 ORIGIN = r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$"
 
-ERRORS: dict[int | str, dict[str, Any]] = {
+ERRORS: Responses = {
     404: {"model": ErrorResponse, "description": "No live lesson has this code (or it has ended)."},
     429: {"model": ErrorResponse, "description": "Too many unknown codes from this address (Retry-After)."},
     503: {"model": ErrorResponse, "description": "At a limit, or Redis is not answering; see Retry-After."},
@@ -241,7 +241,7 @@ def follow_address(code: str, base: str | None) -> str:
 @router.get(
     "/{code}/qr.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "The QR code."}, **ERRORS},
+    responses=svg_responses("The QR code.", ERRORS),
 )
 async def follow_qr(
     request: Request,

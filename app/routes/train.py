@@ -37,6 +37,7 @@ from engine.train import (
 )
 
 from ..middleware import OffLoopJSONRoute
+from ..schemas import BODY_TOO_LARGE, Responses
 from ..settings import get_settings
 from ..slots import Busy, Slots
 from ..train_schemas import (
@@ -55,8 +56,8 @@ from ..train_schemas import (
 
 router = APIRouter(prefix="/api/train", tags=["train"], route_class=OffLoopJSONRoute)
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"description": "The request body is over the size limit."},
+ERRORS: Responses = {
+    413: BODY_TOO_LARGE,
     422: {"description": "A field is invalid; `loc` names it (also for weights that do not fit the layers)."},
     503: {
         "description": "Every training slot stayed busy for the whole wait, or too many requests "

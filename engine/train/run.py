@@ -119,17 +119,22 @@ class Run:
         """The forward pass on a batch (its ``scores`` among it), total loss, accuracy and backward's seed."""
         X, y = (self.X, self.y) if idx is None else (self.X[idx], self.y[idx])
         passed = self.dense.forward(X, self.params, y)
-        losses, scores = passed.losses, passed.scores
+        return passed, *self.batch_totals(passed.losses, passed.scores, y)
+
+    def batch_totals(
+        self, losses: np.ndarray, scores: np.ndarray, y: np.ndarray
+    ) -> tuple[float, float, np.ndarray]:
+        """A batch's total loss (data loss, mean or sum, plus L2), accuracy and backward's seed."""
         # sums run left to right from 0, exactly as micrograd's sum() over Values
         data_loss = sum(losses.tolist())
         seed = 1.0
         if self.config["reduction"] == "mean":
-            seed = 1.0 / len(X)
+            seed = 1.0 / len(y)
             data_loss = data_loss * seed
         l2 = float(self.config["l2"])
         total = data_loss + l2 * sum((self.params * self.params).tolist())
-        accuracy = sum(((y > 0) == (scores > 0)).tolist()) / len(X)
-        return passed, total, accuracy, np.full(len(X), seed)
+        accuracy = sum(((y > 0) == (scores > 0)).tolist()) / len(y)
+        return total, accuracy, np.full(len(y), seed)
 
     def gradient(self, passed: Pass, seed: np.ndarray) -> np.ndarray:
         l2 = float(self.config["l2"])

@@ -155,54 +155,36 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
+async def served_in_order(places: int, *waves: list[tuple[str, str]]) -> list[str]:
+    """Each (client, name) of a wave asks for one of ``places`` places, a wave at a time; each holds
+    its place until every wave has asked. The names in the order they were given a place."""
+    slots = Slots(places, timeout=5)
+    served: list[str] = []
+    gate = asyncio.Event()
+
+    async def work(client: str, name: str) -> None:
+        async with slots.hold(client):
+            served.append(name)
+            await gate.wait()
+
+    tasks = []
+    for wave in waves:
+        tasks += [asyncio.create_task(work(client, name)) for client, name in wave]
+        await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(*tasks)
+    return served
+
+
 def test_a_freed_place_goes_to_the_client_holding_fewest_then_first_come():
-    async def scenario() -> list[str]:
-        slots = Slots(1, timeout=5)
-        served: list[str] = []
-        release = asyncio.Event()
-
-        async def work(client: str, name: str) -> None:
-            async with slots.hold(client):
-                served.append(name)
-                if name == "a1":
-                    await release.wait()
-
-        first = asyncio.create_task(work("A", "a1"))
-        await asyncio.sleep(0)
-        queued = [asyncio.create_task(work("A", f"a{k}")) for k in (2, 3)]
-        await asyncio.sleep(0)
-        queued.append(asyncio.create_task(work("B", "b1")))
-        await asyncio.sleep(0)
-        release.set()
-        await asyncio.gather(first, *queued)
-        return served
-
     # a1 holds; a2, a3 then b1 wait; when a1 is done neither A nor B holds a place, and B was
     # never served: b1 goes before a2 and a3, which keep their order
-    assert run(scenario()) == ["a1", "b1", "a2", "a3"]
-
-    async def crowd() -> list[str]:
-        slots = Slots(2, timeout=5)
-        served: list[str] = []
-        gate = asyncio.Event()
-
-        async def work(client: str, name: str) -> None:
-            async with slots.hold(client):
-                served.append(name)
-                await gate.wait()
-
-        holders = [asyncio.create_task(work("A", f"a{k}")) for k in (1, 2)]
-        await asyncio.sleep(0)
-        waiting = [asyncio.create_task(work("A", f"a{k}")) for k in (3, 4, 5)]
-        await asyncio.sleep(0)
-        waiting.append(asyncio.create_task(work("B", "b1")))
-        await asyncio.sleep(0)
-        gate.set()
-        await asyncio.gather(*holders, *waiting)
-        return served
+    one_place = served_in_order(1, [("A", "a1")], [("A", "a2"), ("A", "a3")], [("B", "b1")])
+    assert run(one_place) == ["a1", "b1", "a2", "a3"]
 
     # with A still holding one place when the other frees, B (holding none) goes first
-    served = run(crowd())
+    holders = [("A", "a1"), ("A", "a2")]
+    served = run(served_in_order(2, holders, [("A", f"a{k}") for k in (3, 4, 5)], [("B", "b1")]))
     assert served[:2] == ["a1", "a2"] and served[2] == "b1", served
 
 

@@ -20,20 +20,13 @@ from app.render import (
 )
 from app.schemas import GraphNode, GraphRequest
 from engine import Value
+from tests.lecture import lecture_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def lecture() -> Value:
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    c, f = Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
+    return lecture_graph()[-1]
 
 
 def nodes_of(root: Value) -> list[GraphNode]:

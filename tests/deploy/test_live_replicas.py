@@ -5,7 +5,6 @@ restart mid-lesson is survived; through nginx (deploy/nginx.conf) the stream is 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -14,6 +13,7 @@ import pytest
 
 from tests.live import Server
 from tests.own_loop import in_own_loop
+from tests.sse import SseReader
 
 from .cluster import Cluster, nginx_binary
 from .redis_server import RedisServer, redis_binary
@@ -72,15 +72,10 @@ class Follower:
         return self
 
     async def _events(self) -> AsyncIterator[dict]:
-        event: dict = {}
+        reader = SseReader()
         async for line in self.response.aiter_lines():
-            if not line:
-                if "data" in event:
-                    yield {**event, "data": json.loads(event["data"])}
-                event = {}
-            elif not line.startswith(":"):
-                name, _, value = line.partition(":")
-                event[name] = value.removeprefix(" ")
+            if (event := reader.feed(line)) is not None:
+                yield event
 
     async def next(self) -> dict:
         return await asyncio.wait_for(anext(self.events), EVENT_SECONDS)

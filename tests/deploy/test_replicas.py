@@ -3,7 +3,6 @@ process does, and losing a replica mid-run loses nothing. Uses the shipped deplo
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -11,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+
+from tests.sse import SseReader
 
 from .cluster import UPSTREAM_HEADER, Cluster, nginx_binary
 
@@ -65,15 +66,10 @@ def one_process_run(base_url: str, state: dict, steps: int) -> tuple[dict, list[
 
 def sse_events(response: httpx.Response) -> Iterator[dict]:
     """Server-sent events as {"event", "id", "data"} dicts, data parsed from JSON."""
-    event: dict = {}
+    reader = SseReader()
     for line in response.iter_lines():
-        if not line:
-            if "data" in event:
-                yield {**event, "data": json.loads(event["data"])}
-            event = {}
-        elif not line.startswith(":"):
-            field, _, value = line.partition(":")
-            event[field] = value.removeprefix(" ")
+        if (event := reader.feed(line)) is not None:
+            yield event
 
 
 def stream_part(

@@ -5,20 +5,7 @@ import math
 import pytest
 
 from engine import RULES, MathError, Value, forward, gradcheck, rule_of, topological_order, trace
-
-
-def lecture_graph():
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = Value(10.0, label="c")
-    f = Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return a, b, c, f, e, d, L
+from tests.lecture import lecture_graph
 
 
 def test_lecture_expression_gives_the_lectures_grads():

@@ -99,12 +99,9 @@ def test_any_text_gives_a_value_or_a_positioned_error(source: str) -> None:
 
 NAMES = ["x0", "x1", "x2", "x3"]
 LITERALS = {"2": 2.0, "2.0": 2.0, ".5": 0.5, "3": 3.0, "1.5": 1.5, "1e-1": 0.1, "0.25": 0.25}
+# each function of the language is the Value method of its name
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "tanh": Value.tanh,
-    "exp": Value.exp,
-    "log": Value.log,
-    "relu": Value.relu,
-    "sigmoid": Value.sigmoid,
+    name: getattr(Value, name) for name in ("tanh", "exp", "log", "relu", "sigmoid")
 }
 BINARY: dict[str, Callable[[Value, Value | float], Value]] = {
     "+": Value.__add__,

@@ -20,6 +20,7 @@ from engine import (
     rule_of,
     trace,
 )
+from tests.micrograd_readme import readme_example
 
 # ---------------------------------------------------------------- the lecture's own ops, by hand
 
@@ -255,17 +256,7 @@ def test_micrographs_sanity_check_gives_pytorchs_numbers():
 
 
 def test_micrographs_more_ops_give_pytorchs_numbers():
-    a, b = Value(-4.0), Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
+    g, a, b = readme_example(Value)
     g.backward()
     tol = 1e-6  # micrograd's own tolerance against PyTorch
     assert abs(g.data - 24.70408163265306) < tol

@@ -24,6 +24,7 @@ from engine.train import (
     to_weights,
     weight_loc,
 )
+from tests.micrograd_demo import demo_loss, demo_moons
 
 # micrograd 0.1.0 running demo.ipynb (recorded once; bench/bench_train.py reruns all 100 steps)
 MICROGRAD_DEMO = {
@@ -50,27 +51,13 @@ def test_micrograd_demo_matches_micrograd_itself_step_by_step():
     mg_engine = pytest.importorskip("micrograd.engine")
     mg_nn = pytest.importorskip("micrograd.nn")
     datasets = pytest.importorskip("sklearn.datasets")
-    np.random.seed(1337)
-    random.seed(1337)
-    X, y = datasets.make_moons(n_samples=100, noise=0.1)
-    y = y * 2 - 1
-    model = mg_nn.MLP(2, [16, 16, 1])
-
-    def loss():
-        inputs = [list(map(mg_engine.Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores, strict=True)]
-        return data_loss + reg_loss, sum(accuracy) / len(accuracy)
-
+    X, y, model = demo_moons(datasets.make_moons, mg_nn.MLP)
     state = preset_state("micrograd-demo")
     assert np.array_equal(
         from_weights(state["weights"], 2, [16, 16, 1]), [p.data for p in model.parameters()]
     )
     for k in range(2):
-        total_loss, acc = loss()
+        total_loss, acc = demo_loss(model, X, y, mg_engine.Value)
         model.zero_grad()
         total_loss.backward()
         for p in model.parameters():

@@ -28,15 +28,7 @@ class ReplayRun(Run):
         vals = self.replay.forward(X, self.params, y)
         losses = np.broadcast_to(vals[self.replay.root], (len(X),))
         scores = np.broadcast_to(vals[self.replay.output], (len(X),))
-        data_loss = sum(losses.tolist())
-        seed = 1.0
-        if self.config["reduction"] == "mean":
-            seed = 1.0 / len(X)
-            data_loss = data_loss * seed
-        l2 = float(self.config["l2"])
-        total = data_loss + l2 * sum((self.params * self.params).tolist())
-        accuracy = sum(((y > 0) == (scores > 0)).tolist()) / len(X)
-        return vals, total, accuracy, np.full(len(X), seed)
+        return vals, *self.batch_totals(losses, scores, y)
 
     def gradient(self, vals, seed):
         l2 = float(self.config["l2"])
