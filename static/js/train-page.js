@@ -12,6 +12,7 @@ import { setUpLesson } from "./lesson-panel.js";
 import { exportRun, readRun } from "./train-file.js";
 import * as form from "./train-form.js";
 import { networkCache, pickWeight } from "./train-network.js";
+import { zoomNeuronMap } from "./train-neuronmaps.js";
 import { pointsOfData } from "./train-points.js";
 import { setUpPointsEditor } from "./train-points-ui.js";
 import { CHART_HISTORY, createRun } from "./train-run.js";
@@ -344,6 +345,8 @@ async function init() {
   const pick = (e) => state.run && pickWeight(network, e.target.closest("line"), state.run.weights, state.run.grads);
   on("network", "mouseover", pick);
   on("network", "focusin", pick);
+  on("network", "mouseover", (e) => zoomNeuronMap($("network"), e.target.closest("image.neuron-map")));
+  on("network", "mouseleave", () => zoomNeuronMap($("network"), null));
   setUpPointsEditor({
     points: () => (state.emptyPoints ? [] : currentPoints()),
     view: () => state.boundary,

@@ -249,10 +249,18 @@ def test_each_hidden_neuron_shows_its_own_map_on_the_network(page, screenshots):
     assert [(m["layer"], m["index"]) for m in maps] == [(li, k) for li in (1, 2) for k in range(1, 17)]
     for m in maps:
         assert m["pixels"] == 24 * 24 and m["w"] >= 6 and m["h"] >= 6  # a heatmap, seen on screen
-    assert all(m["colours"] > 1 for m in maps[:16])  # the first layer's maps vary over the plane
-    assert sum(m["colours"] > 1 for m in maps) > 16
-    assert len(page.evaluate("() => window.chainruleTrain.neurons")) == 32
     page.screenshot(path=str(screenshots / "train-neuron-maps-1366x768.png"))
+    print([m["colours"] for m in maps])
+    # non-blank: most maps vary over the plane (a relu neuron may be off over the whole view)
+    assert sum(m["colours"] > 1 for m in maps[:16]) >= 12 and sum(m["colours"] > 1 for m in maps) >= 24
+    assert len(page.evaluate("() => window.chainruleTrain.neurons")) == 32
+    # pointing at a map shows it enlarged beside its node
+    page.hover("#network image.neuron-map[data-layer='1'][data-index='3']", force=True)
+    zoom = page.wait_for_selector("#network image.neuron-zoom")
+    assert zoom.bounding_box()["width"] > 5 * maps[2]["w"]
+    page.screenshot(path=str(screenshots / "train-neuron-map-zoom-1366x768.png"))
+    page.mouse.move(5, 5)
+    page.wait_for_selector("#network image.neuron-zoom", state="detached")
     # off: none asked for, none drawn; on again: back
     page.uncheck("#neuron-maps")
     page.wait_for_function("() => document.querySelectorAll('#network image.neuron-map').length === 0")
