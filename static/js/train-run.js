@@ -10,7 +10,7 @@ import { BUSY_RETRIES, playStream, streamPace } from "./train-stream.js";
 import { nin } from "./train-view.js";
 
 const GRID = 40; // decision-boundary cells per side
-const NEURON_GRID = 24; // each hidden neuron's map: cells per side (small: one per neuron)
+const NEURON_GRID = 20; // each hidden neuron's map: cells per side (small: one per neuron)
 export const CHART_HISTORY = 1000; // steps the loss chart keeps
 
 export function createRun(state, page) {

@@ -248,7 +248,7 @@ def test_each_hidden_neuron_shows_its_own_map_on_the_network(page, screenshots):
     maps = page.evaluate(MAP_PIXELS)
     assert [(m["layer"], m["index"]) for m in maps] == [(li, k) for li in (1, 2) for k in range(1, 17)]
     for m in maps:
-        assert m["pixels"] == 24 * 24 and m["w"] >= 6 and m["h"] >= 6  # a heatmap, seen on screen
+        assert m["pixels"] == 20 * 20 and m["w"] >= 6 and m["h"] >= 6  # a heatmap, seen on screen
     page.screenshot(path=str(screenshots / "train-neuron-maps-1366x768.png"))
     print([m["colours"] for m in maps])
     # non-blank: most maps vary over the plane (a relu neuron may be off over the whole view)
@@ -270,3 +270,11 @@ def test_each_hidden_neuron_shows_its_own_map_on_the_network(page, screenshots):
     page.check("#neuron-maps")
     page.wait_for_function("() => document.querySelectorAll('#network image.neuron-map').length === 32")
     assert step_of(page) == 2  # the maps of the weights on show, no step taken
+    # playing redraws them with every update, at a cost a frame can carry
+    page.evaluate("() => document.activeElement.blur()")
+    page.keyboard.press("Space")
+    wait_step_at_least(page, 12)
+    page.keyboard.press("Space")
+    draw_ms = sorted(page.evaluate("() => window.chainruleTrain.drawMs"))
+    print(f"draw ms with neuron maps, median {draw_ms[len(draw_ms) // 2]:.1f}, max {draw_ms[-1]:.1f}")
+    assert not page.console_errors
