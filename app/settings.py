@@ -68,6 +68,8 @@ class Settings:
     train_max_interval_ms: int = 1000
     # decision-boundary grids are at most this many points per side
     train_max_grid: int = 100
+    # neuron maps (neuron_grid): hidden neurons x neuron_grid² values in one answer at most
+    train_max_neuron_values: int = 100_000
     # metric entries a state keeps (the oldest are dropped; the page charts from the metrics it receives)
     train_max_history: int = 200
     # a step that would push a weight beyond ±this is not applied: the run stops as diverged

@@ -214,6 +214,11 @@ class StepRequest(Model):
     )
     grid: Grid | None = Field(default=None, description="Add the decision boundary on a grid x grid raster.")
     predictions: bool = Field(default=False, description="Add every sample with its score.")
+    neuron_grid: Grid | None = Field(
+        default=None,
+        description="Add each hidden neuron's output on a neuron_grid x neuron_grid raster of the "
+        "boundary's plane (2-input datasets; hidden neurons x neuron_grid² <= train_max_neuron_values).",
+    )
 
     @field_validator("steps")
     @classmethod
@@ -225,12 +230,24 @@ class StepRequest(Model):
         return steps
 
 
+class NeuronMap(BaseModel):
+    layer: int = Field(description="The hidden layer, 1-based.")
+    index: int = Field(description="The neuron in its layer, 1-based.")
+    size: int
+    scores: list[list[float]] = Field(
+        description="The neuron's output (its activation) at the points of a boundary of this size."
+    )
+
+
 class StepResponse(BaseModel):
     state: TrainState = Field(description="The state after the steps.")
     metrics: list[Metric]
     stopped: Stopped | None = None
     boundary: Boundary | None = None
     predictions: Predictions | None = None
+    neurons: list[NeuronMap] | None = Field(
+        default=None, description="Each hidden neuron's output over the plane (neuron_grid)."
+    )
     lr: float | None = Field(default=None, description="The learning rate the next step will use.")
     sample_nodes: int | None = Field(
         default=None, description="How many values one sample's graph has (POST /api/train/graph)."

@@ -29,6 +29,7 @@ from engine.train import (
     check_work,
     graph_nodes,
     learning_rate,
+    neurons,
     open_run,
     predictions,
     preset_state,
@@ -96,6 +97,7 @@ def _limits() -> Limits:
         step_work=settings.train_step_work,
         neuron_work=settings.train_neuron_work,
         parameter_work=settings.train_parameter_work,
+        max_neuron_values=settings.train_max_neuron_values,
     )
 
 
@@ -147,7 +149,11 @@ async def _train(run: Run, steps: int, client: str, request: Request | None = No
 
 
 def _answer(
-    run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool
+    run: Run,
+    metrics: list[dict[str, Any]],
+    grid: int | None,
+    with_predictions: bool,
+    neuron_grid: int | None = None,
 ) -> dict[str, Any]:
     return {
         "state": run.to_state(get_settings().train_max_history),
@@ -155,22 +161,35 @@ def _answer(
         "stopped": run.stopped,
         "boundary": boundary(run, grid) if grid is not None else None,
         "predictions": predictions(run) if with_predictions else None,
+        "neurons": neurons(run, neuron_grid) if neuron_grid is not None else None,
         "lr": learning_rate(run.config["optimizer"], run.step),
         "sample_nodes": run.replay.size,
     }
 
 
-def _answer_json(run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool) -> str:
+def _answer_json(
+    run: Run,
+    metrics: list[dict[str, Any]],
+    grid: int | None,
+    with_predictions: bool,
+    neuron_grid: int | None = None,
+) -> str:
     """The /step response as JSON text (built in a worker thread: a big grid is real work)."""
-    return StepResponse.model_validate(_answer(run, metrics, grid, with_predictions)).model_dump_json()
+    answer = _answer(run, metrics, grid, with_predictions, neuron_grid)
+    return StepResponse.model_validate(answer).model_dump_json()
 
 
 async def _answered(
-    run: Run, metrics: list[dict[str, Any]], grid: int | None, with_predictions: bool, client: str
+    run: Run,
+    metrics: list[dict[str, Any]],
+    grid: int | None,
+    with_predictions: bool,
+    client: str,
+    neuron_grid: int | None = None,
 ) -> str:
     try:
         async with _training_slots().hold(client):
-            return await run_in_threadpool(_answer_json, run, metrics, grid, with_predictions)
+            return await run_in_threadpool(_answer_json, run, metrics, grid, with_predictions, neuron_grid)
     except Busy:
         raise _busy() from None
 
@@ -204,7 +223,7 @@ def post_init(request: InitRequest) -> dict[str, Any]:  # quick: a worker thread
 
 
 def _step_run(request: StepRequest) -> Run:
-    return _run(request.state, steps=request.steps, grid=request.grid)
+    return _run(request.state, steps=request.steps, grid=request.grid, neuron_grid=request.neuron_grid)
 
 
 @router.post("/step", response_model=StepResponse, responses=ERRORS)
@@ -215,7 +234,7 @@ async def post_step(request: StepRequest, http: Request) -> Response:
     run = await run_in_threadpool(_step_run, request)
     client = _client(http)
     metrics = await _train(run, request.steps, client)
-    body = await _answered(run, metrics, request.grid, request.predictions, client)
+    body = await _answered(run, metrics, request.grid, request.predictions, client, request.neuron_grid)
     return Response(body, media_type="application/json")
 
 
@@ -236,6 +255,7 @@ async def _events(
     with_predictions: bool,
     interval_ms: int,
     client: str,
+    neuron_grid: int | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Train ``steps`` steps, an event every ``every`` steps, then a "done" event saying why it
     ended. It waits on the event loop (for a place, between events): no worker thread is held
@@ -246,7 +266,7 @@ async def _events(
     while remaining > 0:
         try:
             metrics = await _train(run, min(every, remaining), client)
-            data = await _answered(run, metrics, grid, with_predictions, client)
+            data = await _answered(run, metrics, grid, with_predictions, client, neuron_grid)
         except Busy:
             reason = "busy"  # the client resumes from the last state it received
             break
@@ -267,7 +287,10 @@ async def _events(
 def _stream_run(request: StreamRequest) -> tuple[StreamRequest, Run]:
     # a dependency (FastAPI runs it in a worker thread), so that a bad state is a 422 before
     # the stream starts
-    run = _run(request.state, steps=min(request.every, request.steps), steps_field="every", grid=request.grid)
+    every = min(request.every, request.steps)
+    run = _run(
+        request.state, steps=every, steps_field="every", grid=request.grid, neuron_grid=request.neuron_grid
+    )
     return request, run
 
 
@@ -284,7 +307,7 @@ async def post_stream(
     POST again with the last state received."""
     request, run = prepared
     options = (request.grid, request.predictions, request.interval_ms, _client(http))
-    async for event in _events(run, request.steps, request.every, *options):
+    async for event in _events(run, request.steps, request.every, *options, request.neuron_grid):
         yield event
 
 

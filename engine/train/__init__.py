@@ -36,7 +36,7 @@ from .state import (
     to_weights,
     weight_loc,
 )
-from .views import boundary, predictions, sample_program
+from .views import boundary, neurons, predictions, sample_program
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -60,6 +60,7 @@ __all__ = [
     "graph_nodes",
     "learning_rate",
     "model_replay",
+    "neurons",
     "new_state",
     "normalise",
     "open_run",

@@ -30,6 +30,7 @@ class Limits(NamedTuple):
     step_work: int = 3000
     neuron_work: int = 250
     parameter_work: int = 8
+    max_neuron_values: int = 100_000  # hidden neurons x neuron_grid² in one answer's neuron maps
 
 
 def open_run(
@@ -39,13 +40,15 @@ def open_run(
     steps: int = 0,
     steps_field: str = "steps",
     grid: int | None = None,
+    neuron_grid: int | None = None,
     sample: int | None = None,
     loss: bool = True,
 ) -> Run:
     """The state unpacked for stepping, once every check has passed; else ``TrainError``.
 
     ``steps`` (named ``steps_field`` in the request) is checked against ``max_work``; ``grid``
-    needs 2-D data; ``sample`` asks for one sample's graph (its index and its size).
+    and ``neuron_grid`` need 2-D data (and the neuron maps must fit ``max_neuron_values``);
+    ``sample`` asks for one sample's graph (its index and its size).
     """
     config = config_of(state)
     name = config["dataset"]["name"]
@@ -66,6 +69,17 @@ def open_run(
     if grid is not None and run.nin != 2:
         message = f"the decision boundary needs a dataset with 2 inputs; {name!r} has {run.nin}"
         raise TrainError(("grid",), message)
+    if neuron_grid is not None:
+        if run.nin != 2:
+            message = f"neuron maps need a dataset with 2 inputs; {name!r} has {run.nin}"
+            raise TrainError(("neuron_grid",), message)
+        values = sum(run.layers[:-1]) * neuron_grid**2
+        if values > limits.max_neuron_values:
+            message = (
+                f"{sum(run.layers[:-1])} hidden neurons x {neuron_grid}² points is {values} values, "
+                f"over the limit of {limits.max_neuron_values}; ask for a smaller neuron_grid"
+            )
+            raise TrainError(("neuron_grid",), message)
     check_work(run, steps, limits, steps_field)
     if sample is not None:
         nodes = graph_nodes(run, loss)

@@ -48,6 +48,29 @@ def boundary(state: dict[str, Any] | Run, size: int = 50) -> dict[str, Any]:
     }
 
 
+def neurons(state: dict[str, Any] | Run, size: int = 24) -> list[dict[str, Any]]:
+    """Each hidden neuron's output (its activation, to 4 decimals) over a size x size grid of the
+    boundary's ``view``: ``{"layer", "index", "size", "scores"}``, layer and index 1-based, input
+    side first; ``scores[i][j]`` is at the same point as the boundary's."""
+    run = state if isinstance(state, Run) else Run(state)
+    if run.nin != 2:
+        raise TrainError(
+            ("neuron_grid",),
+            f"neuron maps need 2 inputs; {run.config['dataset']['name']!r} has {run.nin}",
+        )
+    x_min, x_max, y_min, y_max = view(run.X)
+    gx, gy = np.meshgrid(np.linspace(x_min, x_max, size), np.linspace(y_min, y_max, size))
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    with np.errstate(all="ignore"):
+        passed = run.dense.forward(points, run.params, np.ones(len(points)))
+        maps = []
+        for li, outputs in enumerate(passed.post[:-1], start=1):  # the last layer is the score
+            for ni, row in enumerate(outputs, start=1):
+                scores = _json_scores(np.round(row.reshape(size, size), 4))
+                maps.append({"layer": li, "index": ni, "size": size, "scores": scores.tolist()})
+    return maps
+
+
 def _json_scores(scores: np.ndarray) -> np.ndarray:
     """The scores with each infinity as ±1e300 and nan as 0: numbers JSON can carry."""
     return np.where(np.isfinite(scores), scores, np.sign(np.nan_to_num(scores)) * 1e300)

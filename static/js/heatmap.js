@@ -27,26 +27,21 @@ export function boundaryFrame(b, w, h) {
   };
 }
 
-/** The model's score over the plane (colour: sign, strength: |tanh(score)|), the samples on it
-    (circle: +1, square: -1, ringed when misclassified) and the boundary where the score crosses 0. */
-export function drawBoundary(canvas, b, p, c) {
-  const { ctx, w, h } = fitCanvasBox(canvas);
-  if (!b) return;
-  const f = boundaryFrame(b, w, h);
-  ctx.fillStyle = c.surface2;
-  ctx.fillRect(0, 0, w, h);
-  const n = b.size;
-  heatCanvas = heatCanvas || document.createElement("canvas");
-  heatCanvas.width = n;
-  heatCanvas.height = n;
-  const hctx = heatCanvas.getContext("2d");
+/**
+ * `scores` (an n x n grid, row 0 at y_min) onto `canvas` at one pixel a cell: the colour says the
+ * sign, the strength |tanh(score)| up to `strength`.
+ */
+export function paintScores(canvas, scores, c, strength) {
+  const n = scores.length;
+  canvas.width = n;
+  canvas.height = n;
+  const hctx = canvas.getContext("2d");
   const img = hctx.createImageData(n, n);
   const pos = rgb(c.pos);
   const neg = rgb(c.neg);
   const bg = rgb(c.surface);
-  const strength = c.projector ? 0.45 : 0.55;
   for (let i = 0; i < n; i++) {
-    const row = b.scores[i];
+    const row = scores[i];
     for (let j = 0; j < n; j++) {
       const s = row[j];
       const t = Math.min(1, Math.abs(Math.tanh(s))) * strength;
@@ -59,6 +54,19 @@ export function drawBoundary(canvas, b, p, c) {
     }
   }
   hctx.putImageData(img, 0, 0);
+  return canvas;
+}
+
+/** The model's score over the plane (colour: sign, strength: |tanh(score)|), the samples on it
+    (circle: +1, square: -1, ringed when misclassified) and the boundary where the score crosses 0. */
+export function drawBoundary(canvas, b, p, c) {
+  const { ctx, w, h } = fitCanvasBox(canvas);
+  if (!b) return;
+  const f = boundaryFrame(b, w, h);
+  ctx.fillStyle = c.surface2;
+  ctx.fillRect(0, 0, w, h);
+  const n = b.size;
+  heatCanvas = paintScores(heatCanvas || document.createElement("canvas"), b.scores, c, c.projector ? 0.45 : 0.55);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(heatCanvas, 0, 0, n, n, f.left, f.top, f.width, f.height);
   // the boundary itself: where the score crosses 0 (a dotted outline of the sign change)

@@ -5,7 +5,7 @@ import { formatStat as fmt } from "./format.js";
 
 /** An empty cache for drawNetwork (empty it again to draw the network afresh, as a theme change does).
     `picked`: the line under the pointer or the focus, whose value and grad `info` shows. */
-export const networkCache = () => ({ key: "", lines: [], picked: null, info: null });
+export const networkCache = () => ({ key: "", lines: [], picked: null, info: null, hidden: [], mapSide: 0 });
 
 /**
  * The network into `svg`: one column of circles per layer (`nin` inputs first), one line per weight
@@ -27,6 +27,9 @@ export function drawNetwork(svg, weights, grads, nin, c, cache) {
     const lines = svgEl("g", { class: "weights" });
     const nodes = svgEl("g", { class: "neurons" });
     cache.lines = [];
+    cache.hidden = []; // each hidden neuron's centre, input side first (where its map goes)
+    // a neuron map's side: most of the gap between rows and a third of the gap between columns
+    cache.mapSide = Math.min(48, (W - 60) / (sizes.length - 1) / 3, sizes.length > 2 ? (H - 32) / Math.max(1, ...sizes.slice(1, -1)) * 0.9 : 0);
     layers.forEach((layer, li) => {
       layer.neurons.forEach((neuron, j) => {
         neuron.w.forEach((_, i) => {
@@ -47,9 +50,10 @@ export function drawNetwork(svg, weights, grads, nin, c, cache) {
         t.textContent = li === 0 ? `input x${k + 1}` : `layer ${li}, neuron ${k + 1}`;
         circle.append(t);
         nodes.append(circle);
+        if (li > 0 && li < sizes.length - 1) cache.hidden.push({ x: colX(li), y: rowY(k, n), li, k });
       }
     });
-    svg.append(lines, nodes);
+    svg.append(lines, nodes, svgEl("g", { class: "neuron-maps" }));
   }
   let maxW = 0;
   for (const l of layers) for (const n of l.neurons) for (const v of n.w) maxW = Math.max(maxW, Math.abs(v));

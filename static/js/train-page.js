@@ -12,6 +12,7 @@ import { setUpLesson } from "./lesson-panel.js";
 import { exportRun, readRun } from "./train-file.js";
 import * as form from "./train-form.js";
 import { networkCache, pickWeight } from "./train-network.js";
+import { zoomNeuronMap } from "./train-neuronmaps.js";
 import { pointsOfData } from "./train-points.js";
 import { setUpPointsEditor } from "./train-points-ui.js";
 import { CHART_HISTORY, createRun } from "./train-run.js";
@@ -35,6 +36,8 @@ const state = {
   history: [], // [{step, loss, accuracy, lr}], the last CHART_HISTORY of them
   boundary: null,
   predictions: null, // every sample's score, and the whole dataset's loss and accuracy
+  neurons: null, // each hidden neuron's output over the plane (the API's `neurons`)
+  neuronMaps: true, // "Neuron maps": ask for them and draw them on the network
   lr: null, // the learning rate the next step uses (the server's)
   baseConfig: null, // the last config, for the fields the form does not show (Adam's betas...)
   valid: false, // the current settings made a run the API accepts
@@ -330,11 +333,20 @@ async function init() {
     draw();
   }).observe(document.querySelector(".panels-wrap"));
   on("toggle-settings", "click", () => showSettings(!state.settings));
+  on("neuron-maps", "change", () => {
+    state.neuronMaps = $("neuron-maps").checked;
+    draw();
+    if (!state.neuronMaps || !state.valid) return;
+    if (state.playing) streamFromHere(); // the next events carry them
+    else enqueue(() => runner.doSteps(0)); // the maps of the weights on show
+  });
   on("preset-note", "click", () => $("preset-note").classList.toggle("open"));
   network.info = $("network-info");
   const pick = (e) => state.run && pickWeight(network, e.target.closest("line"), state.run.weights, state.run.grads);
   on("network", "mouseover", pick);
   on("network", "focusin", pick);
+  on("network", "mouseover", (e) => zoomNeuronMap($("network"), e.target.closest("image.neuron-map")));
+  on("network", "mouseleave", () => zoomNeuronMap($("network"), null));
   setUpPointsEditor({
     points: () => (state.emptyPoints ? [] : currentPoints()),
     view: () => state.boundary,
@@ -398,6 +410,10 @@ window.chainruleTrain = {
     return state.run ? structuredClone(state.run) : null;
   },
   /** The sample graph's program, as the server wrote it: {source, values, nodes}. */
+  /** Each hidden neuron's map, as the server sent them (null: none asked for). */
+  get neurons() {
+    return state.neurons ? structuredClone(state.neurons) : null;
+  },
   get sampleProgram() {
     return state.sampleProgram ? structuredClone(state.sampleProgram) : null;
   },

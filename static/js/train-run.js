@@ -10,6 +10,7 @@ import { BUSY_RETRIES, playStream, streamPace } from "./train-stream.js";
 import { nin } from "./train-view.js";
 
 const GRID = 40; // decision-boundary cells per side
+const NEURON_GRID = 20; // each hidden neuron's map: cells per side (small: one per neuron)
 export const CHART_HISTORY = 1000; // steps the loss chart keeps
 
 export function createRun(state, page) {
@@ -27,6 +28,7 @@ export function createRun(state, page) {
       state: { ...run, history: [], grads: run.config.forget_zero_grad ? run.grads : null },
       grid: nin(run) === 2 ? GRID : null, // the decision boundary, for 2-D data
       predictions: true,
+      neuron_grid: nin(run) === 2 && state.neuronMaps ? NEURON_GRID : null, // "Neuron maps"
     };
   }
 
@@ -49,6 +51,7 @@ export function createRun(state, page) {
     if (state.history.length > CHART_HISTORY) state.history.splice(0, state.history.length - CHART_HISTORY);
     state.boundary = data.boundary;
     state.predictions = data.predictions;
+    state.neurons = data.neurons || null;
     state.lr = data.lr;
     state.sampleNodes = data.sample_nodes;
     state.valid = true;
@@ -218,6 +221,7 @@ export function createRun(state, page) {
     reset,
     stopStream,
     streamFromHere,
+    doSteps,
     /** Bumped by every new run: an answer that arrives under another generation is dropped. */
     get generation() {
       return generation;

@@ -8,6 +8,7 @@ import { formatPercent, formatStat as fmt } from "./format.js";
 import { drawBoundary } from "./heatmap.js";
 import { drawGradNorms } from "./train-gradnorms.js";
 import { drawNetwork } from "./train-network.js";
+import { drawNeuronMaps } from "./train-neuronmaps.js";
 import { drawPredictions } from "./train-predictions.js";
 
 /** The number of inputs of the run's data (the lecture's samples have 3, the 2-D datasets 2). */
@@ -68,4 +69,5 @@ export function drawAll(state, network) {
   drawChart($("chart"), state.history, state.until, colours, $("chart-scale"));
   drawGradNorms($("gradnorms"), $("gradnorm-legend"), state.history, state.until, colours);
   drawNetwork($("network"), run.weights, run.grads, nin(run), colours, network);
+  drawNeuronMaps($("network"), state.neuronMaps ? state.neurons : null, run.config.activation, colours, network);
 }

@@ -215,3 +215,66 @@ def test_gradient_norms_are_charted_per_layer_with_the_presets_description(page,
     page.hover("#network line >> nth=0", force=True)
     assert "grad =" in page.text_content("#network-info")
     page.screenshot(path=str(screenshots / "train-gradnorms-vanishing.png"))
+
+
+MAP_PIXELS = """async () => {
+  // each neuron map on the network: its layer and index, its size on screen and its colours
+  const images = [...document.querySelectorAll('#network image.neuron-map')];
+  return Promise.all(images.map(async (im) => {
+    const source = new Image();
+    source.src = im.getAttribute('href') || '';
+    await source.decode().catch(() => null);
+    const c = document.createElement('canvas');
+    c.width = source.naturalWidth || 1;
+    c.height = source.naturalHeight || 1;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(source, 0, 0);
+    const data = ctx.getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set();
+    for (let k = 0; k < data.length; k += 4) colours.add(`${data[k]},${data[k + 1]},${data[k + 2]}`);
+    const r = im.getBoundingClientRect();
+    return {layer: Number(im.dataset.layer), index: Number(im.dataset.index), w: r.width, h: r.height,
+            pixels: c.width * c.height, colours: colours.size};
+  }));
+}"""
+
+
+def test_each_hidden_neuron_shows_its_own_map_on_the_network(page, screenshots):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_train(page)  # the micrograd demo: 16 + 16 hidden neurons
+    page.click("#step")
+    wait_step(page, 1)
+    page.wait_for_function("() => document.querySelectorAll('#network image.neuron-map').length === 32")
+    maps = page.evaluate(MAP_PIXELS)
+    assert [(m["layer"], m["index"]) for m in maps] == [(li, k) for li in (1, 2) for k in range(1, 17)]
+    for m in maps:
+        assert m["pixels"] == 20 * 20 and m["w"] >= 6 and m["h"] >= 6  # a heatmap, seen on screen
+    page.screenshot(path=str(screenshots / "train-neuron-maps-1366x768.png"))
+    print([m["colours"] for m in maps])
+    # non-blank: most maps vary over the plane (a relu neuron may be off over the whole view)
+    assert sum(m["colours"] > 1 for m in maps[:16]) >= 12 and sum(m["colours"] > 1 for m in maps) >= 24
+    assert len(page.evaluate("() => window.chainruleTrain.neurons")) == 32
+    # pointing at a map shows it enlarged beside its node
+    page.hover("#network image.neuron-map[data-layer='1'][data-index='3']", force=True)
+    zoom = page.wait_for_selector("#network image.neuron-zoom")
+    assert zoom.bounding_box()["width"] > 5 * maps[2]["w"]
+    page.screenshot(path=str(screenshots / "train-neuron-map-zoom-1366x768.png"))
+    page.mouse.move(5, 5)
+    page.wait_for_selector("#network image.neuron-zoom", state="detached")
+    # off: none asked for, none drawn; on again: back
+    page.uncheck("#neuron-maps")
+    page.wait_for_function("() => document.querySelectorAll('#network image.neuron-map').length === 0")
+    page.click("#step")
+    wait_step(page, 2)
+    assert page.evaluate("() => window.chainruleTrain.neurons") is None
+    page.check("#neuron-maps")
+    page.wait_for_function("() => document.querySelectorAll('#network image.neuron-map').length === 32")
+    assert step_of(page) == 2  # the maps of the weights on show, no step taken
+    # playing redraws them with every update, at a cost a frame can carry
+    page.evaluate("() => document.activeElement.blur()")
+    page.keyboard.press("Space")
+    wait_step_at_least(page, 12)
+    page.keyboard.press("Space")
+    draw_ms = sorted(page.evaluate("() => window.chainruleTrain.drawMs"))
+    print(f"draw ms with neuron maps, median {draw_ms[len(draw_ms) // 2]:.1f}, max {draw_ms[-1]:.1f}")
+    assert not page.console_errors
