@@ -21,7 +21,16 @@ from engine.expr import ExprError, parse
 
 from .fold import plan
 from .render import Renderer
-from .schemas import GradCheck, GraphNode, GraphRequest, GraphResponse, Role, SourceLiteral, StatementGroup
+from .schemas import (
+    Direction,
+    GradCheck,
+    GraphNode,
+    GraphRequest,
+    GraphResponse,
+    Role,
+    SourceLiteral,
+    StatementGroup,
+)
 from .settings import get_settings
 from .slots import Busy, Slots
 
@@ -93,6 +102,8 @@ def cache_key(request: GraphRequest) -> bytes:
     values = sorted((name, float(v).hex()) for name, v in request.values.items() if name in words)
     fold = None if request.fold is None else sorted(set(request.fold))
     text = repr((request.source, values, float(request.h).hex(), request.theme, fold, request.picture))
+    if request.direction not in (None, "LR"):  # LR is null's picture: both keep the keys they had
+        text += repr(request.direction)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
@@ -164,7 +175,14 @@ class GraphService:
         statements: dict[int, int] = {}
         root = parse(request.source, request.values, positions, statements)
         response = self.from_root(
-            root, request.h, request.theme, positions, statements, request.fold, request.picture
+            root,
+            request.h,
+            request.theme,
+            positions,
+            statements,
+            request.fold,
+            request.picture,
+            request.direction or "LR",
         )
         response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
         answer = Answer(response.model_dump_json().encode(), response.svg.encode())
@@ -204,11 +222,13 @@ class GraphService:
         statements: dict[int, int] | None = None,
         folded: list[int] | None = None,
         picture: bool = True,
+        direction: Direction = "LR",
     ) -> GraphResponse:
         """``positions``: where in the program each node was made (``parse``'s), for errors;
         ``statements``: which statement made each node (``parse``'s), for folding; ``folded``: the
         statements to draw folded (None: all of them when the graph is too big to draw unfolded);
-        ``picture``: False for the values alone (``svg`` empty), however many there are."""
+        ``picture``: False for the values alone (``svg`` empty), however many there are;
+        ``direction``: the picture's rankdir, "LR" or "TB"."""
         nodes, _ = trace(root)
         if not statements and picture:
             self.renderer.check_size(len(nodes))  # before any costly work: nothing could fold
@@ -236,7 +256,7 @@ class GraphService:
         ]
         drawn, folds, clusters, found = plan(described, folded, self.renderer.max_nodes)
         # refuses a graph too big or tangled, first
-        svg = self.renderer.svg(drawn, theme, folds, clusters) if picture else ""
+        svg = self.renderer.svg(drawn, theme, folds, clusters, direction) if picture else ""
         return GraphResponse(
             nodes=described,
             output=ids[id(root)],
