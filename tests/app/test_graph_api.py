@@ -462,7 +462,7 @@ def test_direction_tb_draws_a_chain_top_to_bottom_and_lr_or_null_left_to_right(c
     assert svgs[None] == svgs["LR"] != svgs["TB"]
     wide, tall = _svg_size(svgs["LR"]), _svg_size(svgs["TB"])
     assert wide[0] > 2 * wide[1]  # a long chain: wide left to right
-    assert tall[1] > tall[0] and tall[1] > 2 * wide[1]  # and tall top to bottom
+    assert tall[1] > tall[0] and tall[1] / tall[0] > 2 * wide[1] / wide[0]  # and tall top to bottom
     assert answers["TB"].json()["nodes"] == answers["LR"].json()["nodes"]
 
 
