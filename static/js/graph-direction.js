@@ -22,7 +22,12 @@ export const otherDirection = (d) => (d === "TB" ? "LR" : "TB");
  */
 export async function choose(body, direction, box, ask) {
   const other = otherDirection(direction);
-  const answer = await ask(other);
+  let answer = null;
+  try {
+    answer = await ask(other);
+  } catch (err) {
+    if (err.name === "AbortError") throw err; // a newer request took over
+  }
   if (!answer || !answer.svg) return { body, direction };
   const better = fittedScale(answer.svg, box) > CLEARLY_LARGER * fittedScale(body.svg, box);
   return better ? { body: answer, direction: other } : { body, direction };
