@@ -31,6 +31,7 @@ from .fold import plan
 from .layout import Template
 from .render import Picture, Renderer
 from .schemas import (
+    Direction,
     GradCheck,
     GraphNode,
     GraphRequest,
@@ -120,6 +121,8 @@ def cache_key(request: GraphRequest) -> bytes:
     values = sorted((name, float(v).hex()) for name, v in request.values.items() if name in words)
     fold = None if request.fold is None else sorted(set(request.fold))
     text = repr((request.source, values, float(request.h).hex(), request.theme, fold, request.picture))
+    if request.direction not in (None, "LR"):  # LR is null's picture: both keep the keys they had
+        text += repr(request.direction)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
@@ -207,7 +210,14 @@ class GraphService:
         statements: dict[int, int] = {}
         root = parse(request.source, request.values, positions, statements)
         draft = self.describe(
-            root, request.h, request.theme, positions, statements, request.fold, request.picture
+            root,
+            request.h,
+            request.theme,
+            positions,
+            statements,
+            request.fold,
+            request.picture,
+            request.direction or "LR",
         )
         draft.response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
         return draft
@@ -253,12 +263,14 @@ class GraphService:
         statements: dict[int, int] | None = None,
         folded: list[int] | None = None,
         picture: bool = True,
+        direction: Direction = "LR",
     ) -> GraphResponse:
         """``positions``: where in the program each node was made (``parse``'s), for errors;
         ``statements``: which statement made each node (``parse``'s), for folding; ``folded``: the
         statements to draw folded (None: all of them when the graph is too big to draw unfolded);
-        ``picture``: False for the values alone (``svg`` empty), however many there are."""
-        draft = self.describe(root, h, theme, positions, statements, folded, picture)
+        ``picture``: False for the values alone (``svg`` empty), however many there are;
+        ``direction``: the picture's rankdir, "LR" or "TB"."""
+        draft = self.describe(root, h, theme, positions, statements, folded, picture, direction)
         if draft.picture is not None:
             draft.response.svg = self.renderer.draw(draft.picture, self.renderer.layout(draft.picture))
         return draft.response
@@ -272,6 +284,7 @@ class GraphService:
         statements: dict[int, int] | None = None,
         folded: list[int] | None = None,
         picture: bool = True,
+        direction: Direction = "LR",
     ) -> Draft:
         """``from_root`` without the picture's layout."""
         nodes, _ = trace(root)
@@ -301,7 +314,7 @@ class GraphService:
         ]
         drawn, folds, clusters, found = plan(described, folded, self.renderer.max_nodes)
         # refuses a graph too big or tangled to lay out, first
-        prepared = self.renderer.prepare(drawn, theme, folds, clusters) if picture else None
+        prepared = self.renderer.prepare(drawn, theme, folds, clusters, direction) if picture else None
         response = GraphResponse(
             nodes=described,
             output=ids[id(root)],

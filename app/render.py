@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from .fold import Fold, Group
 from .layout import LayoutCache, Slot, Template, layout_key
-from .schemas import GraphNode
+from .schemas import Direction, GraphNode
 from .slots import BlockingSlots, Busy
 
 log = logging.getLogger(__name__)
@@ -208,18 +208,21 @@ def to_dot(
     folds: Mapping[str, Fold] | None = None,
     clusters: Sequence[Group] = (),
     masked: bool = False,
+    direction: Direction = "LR",
 ) -> str:
     """The DOT text of the graph; ``nodes`` in topological order, ids as in the API. ``folds``: the
     values drawn as a folded statement (app/fold.py); ``clusters``: statements drawn framed.
     ``masked``: each number written as zeros as wide as it (``_masked``) and each grad's sign
-    and colour as MASK_SIGN and MASK_COLOUR; what stays is what the layout depends on."""
+    and colour as MASK_SIGN and MASK_COLOUR; what stays is what the layout depends on.
+    ``direction``: Graphviz's rankdir, inputs to output left to right ("LR") or top to bottom ("TB")."""
     theme = THEMES[theme_name]
     size = theme.font_size
     # on big graphs, bound dot's crossing minimisation and x-positioning passes
     effort = ", mclimit=0.2, nslimit=0.2, nslimit1=0.2" if len(nodes) > LARGE_GRAPH else ""
     lines = [
         "digraph chainrule {",
-        f'  graph [rankdir=LR, bgcolor="{theme.background}", pad=0.2, nodesep=0.25, ranksep=0.35{effort}];',
+        f'  graph [rankdir={direction}, bgcolor="{theme.background}", '
+        f"pad=0.2, nodesep=0.25, ranksep=0.35{effort}];",
         f'  node [fontname="{MONO}", fontsize={size}, fontcolor="{theme.text}", '
         f'color="{theme.border}", penwidth={theme.pen}];',
         f'  edge [color="{theme.edge}", penwidth={theme.pen}, arrowsize={0.6 + theme.pen / 10:.2f}];',
@@ -336,6 +339,7 @@ class Picture(NamedTuple):
     key: bytes
     folds: Mapping[str, Fold] | None = None  # statements drawn folded (app/fold.py)
     clusters: Sequence[Group] = ()  # statements drawn framed
+    direction: Direction = "LR"  # Graphviz's rankdir
 
 
 class LayoutMismatch(ValueError):
@@ -455,9 +459,11 @@ class Renderer:
         theme: str = "light",
         folds: Mapping[str, Fold] | None = None,
         clusters: Sequence[Group] = (),
+        direction: Direction = "LR",
     ) -> str:
-        """The picture, from the layout kept for this shape; `dot` runs only for a new one."""
-        picture = self.prepare(nodes, theme, folds, clusters)
+        """The picture, from the layout kept for this shape; `dot` runs only for a new one
+        (the direction is in the masked DOT text, so each direction keeps its own layout)."""
+        picture = self.prepare(nodes, theme, folds, clusters, direction)
         return self.draw(picture, self.layout(picture))
 
     # the steps of ``svg``, for a caller that runs `dot` apart (app/graph_service.py: a kept
@@ -469,11 +475,12 @@ class Renderer:
         theme: str = "light",
         folds: Mapping[str, Fold] | None = None,
         clusters: Sequence[Group] = (),
+        direction: Direction = "LR",
     ) -> Picture:
         """Refuse a graph too big or tangled to lay out; else what its picture needs."""
         self.check(nodes)
-        masked = to_dot(nodes, theme, folds, clusters, masked=True)
-        return Picture(nodes, theme, masked, layout_key(masked), folds, clusters)
+        masked = to_dot(nodes, theme, folds, clusters, masked=True, direction=direction)
+        return Picture(nodes, theme, masked, layout_key(masked), folds, clusters, direction)
 
     def kept(self, picture: Picture) -> Template | None:
         """The layout kept for the picture's shape, if any (no `dot`)."""
@@ -492,7 +499,8 @@ class Renderer:
     def draw(self, picture: Picture, template: Template | None) -> str:
         """The picture: its numbers filled into ``template``, or (None) a plain `dot` run."""
         if template is None:
-            return self.run_dot(to_dot(picture.nodes, picture.theme, picture.folds, picture.clusters))
+            p = picture
+            return self.run_dot(to_dot(p.nodes, p.theme, p.folds, p.clusters, direction=p.direction))
         return template.fill(_fields(template.slots, picture.nodes, THEMES[picture.theme]))
 
     def run_dot(self, dot: str) -> str:

@@ -11,6 +11,7 @@ from engine.expr import name_problem
 
 ThemeName = Literal["light", "dark", "projector"]  # the pictures' themes: app/render.py THEMES
 Role = Literal["input", "constant", "intermediate", "output"]
+Direction = Literal["LR", "TB"]  # Graphviz's rankdir: inputs to output left to right, or top to bottom
 
 # a JSON number (not a string, not a bool), finite
 Number = Annotated[FiniteFloat, Strict()]
@@ -51,6 +52,11 @@ class GraphRequest(ProgramRequest):
     picture: bool = Field(
         default=True,
         description="false: the values without the picture (`svg` is empty), for a graph too big to draw.",
+    )
+    direction: Direction | None = Field(
+        default=None,
+        description='"LR": inputs on the left, the output on the right; "TB": inputs at the top, the '
+        "output at the bottom; null: left to right (the graph page picks TB itself when it fits better).",
     )
 
 

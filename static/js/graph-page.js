@@ -22,6 +22,7 @@ import { pageKey, runShortcut } from "./keys.js";
 import { createPanZoom } from "./panzoom.js";
 import { createPresentation } from "./graph-present.js";
 import { preferredTheme } from "./themes.js";
+import { choose, otherDirection } from "./graph-direction.js";
 
 const TYPE_DELAY_MS = 300; // debounce while typing
 const SLIDE_DELAY_MS = 60; // debounce while dragging a slider
@@ -38,7 +39,10 @@ const state = {
   h: DEFAULT_H,
   selected: null, // node id in the inspector
   fold: null, // statements drawn folded (null: the server's choice, all of them past its cap)
+  direction: "auto", // "LR", "TB", or "auto": the one that fits the viewport with larger text
 };
+let drawnDirection = "LR"; // the direction of the picture on screen
+let chosenFor = ""; // the structure "auto" last chose a direction for
 
 let graph = null; // the last good API answer, indexed (graph-model.js)
 let literals = []; // where the program's `name = number` numbers are (the API's), for `literalsOf`
@@ -89,10 +93,19 @@ async function render() {
   const source = state.source;
   let res;
   let body;
-  const request = { source, values: state.values, h: state.h, theme: state.theme, fold: state.fold };
+  const direction = state.direction === "auto" ? drawnDirection : state.direction;
+  const request = { source, values: state.values, h: state.h, theme: state.theme, fold: state.fold, direction };
   try {
     res = await post("/api/graph", request, { signal: ctrl.signal });
     body = await res.json().catch(() => null);
+    const shape = res.ok && body && body.svg && `${structureKey(body)}/${body.folded}/${state.theme}`;
+    if (shape && state.direction === "auto" && shape !== chosenFor) {
+      const ask = async (d) => (await post("/api/graph", { ...request, direction: d }, { signal: ctrl.signal })).json();
+      const chosen = await choose(body, direction, viewport.getBoundingClientRect(), ask);
+      body = chosen.body;
+      request.direction = chosen.direction;
+      chosenFor = shape;
+    }
   } catch (err) {
     if (err.name === "AbortError" || seq !== requestSeq) return;
     finishRequest();
@@ -103,6 +116,9 @@ async function render() {
   if (seq !== requestSeq) return;
   finishRequest();
   if (res.ok && body && body.svg) {
+    if (drawnDirection !== request.direction) panZoom.view.ready = false; // a new shape: fit it
+    drawnDirection = request.direction;
+    $("direction").dataset.drawn = drawnDirection;
     clearError();
     hideTable();
     literals = body.literals;
@@ -215,6 +231,15 @@ const practice = createPractice({
 /** The URL's hash for what the page shows: practice's, else the view's. */
 const pageHash = () => practice.hash(state) || hashOf(state);
 
+/** Draw the graph left to right ("LR"), top to bottom ("TB"), or whichever fits better ("auto"). */
+function setDirection(d) {
+  state.direction = d;
+  $("direction").value = d;
+  chosenFor = "";
+  panZoom.view.ready = false;
+  render();
+}
+
 /** Draw these statements folded (G, or a click on a statement's frame or box). */
 function setFold(statements) {
   state.fold = statements;
@@ -278,6 +303,7 @@ function readHash() {
   const view = viewOf(location.hash);
   if (!view) return false;
   Object.assign(state, { ...view, theme: view.theme || state.theme });
+  $("direction").value = state.direction;
   return true;
 }
 
@@ -302,6 +328,7 @@ const KEYS = {
   t: present.nextTheme,
   e: () => setEditor(!state.editor),
   g: () => graph && setFold(allToggled(graph)),
+  r: () => setDirection(otherDirection(drawnDirection)),
   "?": () => $("help").showModal(),
 };
 
@@ -409,6 +436,8 @@ function init() {
   on("zoom-in", "click", () => panZoom.zoomBy(1.25));
   on("zoom-out", "click", () => panZoom.zoomBy(0.8));
   on("fit", "click", () => panZoom.fit());
+  $("direction").value = state.direction;
+  on("direction", "change", () => setDirection($("direction").value));
   document.addEventListener("keydown", onKey);
   window.addEventListener("hashchange", () => {
     if (location.hash === pageHash() || practice.readHash(location.hash) || !readHash()) return;

@@ -15,6 +15,7 @@ export function hashOf(view) {
   if (!view.editor) p.set("editor", "hidden");
   if (view.h !== DEFAULT_H) p.set("h", String(view.h));
   if (view.selected) p.set("node", view.selected);
+  if (view.direction && view.direction !== "auto") p.set("dir", view.direction);
   return "#" + p.toString();
 }
 
@@ -42,5 +43,6 @@ export function viewOf(hash) {
     editor: p.get("editor") !== "hidden",
     h: p.has("h") && hv > 0 && hv <= 1 ? hv : DEFAULT_H,
     selected: p.get("node"),
+    direction: ["LR", "TB"].includes(p.get("dir")) ? p.get("dir") : "auto",
   };
 }

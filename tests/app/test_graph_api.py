@@ -445,3 +445,28 @@ def test_export_of_a_bad_program_is_400_with_a_position(client):
 )
 def test_export_rejects_bad_fields(client, body):
     assert client.post("/api/export", json=body).status_code == 422
+
+
+def _svg_size(svg: str) -> tuple[float, float]:
+    root = ET.fromstring(svg)
+    return float(root.get("width", "0").rstrip("pt")), float(root.get("height", "0").rstrip("pt"))
+
+
+def test_direction_tb_draws_a_chain_top_to_bottom_and_lr_or_null_left_to_right(client):
+    source = "x = 1.5\n" + "\n".join(f"x{k} = {'x' if k == 0 else f'x{k - 1}'} * 2 + 1" for k in range(6))
+    answers = {
+        d: client.post("/api/graph", json={"source": source, "direction": d}) for d in ("LR", "TB", None)
+    }
+    assert all(r.status_code == 200 for r in answers.values())
+    svgs = {d: r.json()["svg"] for d, r in answers.items()}
+    assert svgs[None] == svgs["LR"] != svgs["TB"]
+    wide, tall = _svg_size(svgs["LR"]), _svg_size(svgs["TB"])
+    assert wide[0] > 2 * wide[1]  # a long chain: wide left to right
+    assert tall[1] > tall[0] and tall[1] / tall[0] > 2 * wide[1] / wide[0]  # and tall top to bottom
+    assert answers["TB"].json()["nodes"] == answers["LR"].json()["nodes"]
+
+
+def test_an_unknown_direction_is_a_422_that_names_the_field(client):
+    response = client.post("/api/graph", json={"source": LECTURE, "direction": "RL"})
+    assert response.status_code == 422
+    assert "direction" in response.text

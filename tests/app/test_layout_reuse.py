@@ -33,7 +33,7 @@ from app.render import (
     number,
     to_dot,
 )
-from app.schemas import GraphNode, GraphRequest
+from app.schemas import Direction, GraphNode, GraphRequest
 from app.settings import Settings, get_settings
 from engine.expr import ExprError
 from tests.app.test_fuzz import expressions
@@ -43,10 +43,10 @@ LECTURE = "L = (a*b + c)*f"
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def fresh(nodes: list[GraphNode], theme: str = "light") -> str:
+def fresh(nodes: list[GraphNode], theme: str = "light", direction: Direction = "LR") -> str:
     """The picture without any reuse: bare dot on the full DOT text, cleaned as the renderer does."""
     drawn, folds, clusters, _ = plan(nodes, [], len(nodes))  # statements framed, none folded
-    dot = to_dot(drawn, theme, folds, clusters)
+    dot = to_dot(drawn, theme, folds, clusters, direction=direction)
     done = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True, check=True)
     return clean_svg(done.stdout.decode())
 
@@ -79,6 +79,19 @@ def value(
 def pair(x: float, y: float, z: float, w: float) -> list[GraphNode]:
     """a (data x, grad y) and a*a (data z, grad w)."""
     return [value(0, x, y, "a"), value(1, z, w, op="*", inputs=["n0", "n0"], role="output")]
+
+
+def test_top_to_bottom_keeps_its_own_layout_and_reuses_it_exactly():
+    service = GraphService(Renderer(), cache_bytes=0)  # no answer cache: each request is drawn
+    runs = counting(service.renderer)
+    for direction in ("LR", "TB", "TB", "LR", "TB"):
+        for a in (2.0, 3.0):
+            request = GraphRequest(source=LECTURE, values=_lecture(a), direction=direction)
+            answer = service.answer(request)
+            nodes = [GraphNode(**node) for node in json.loads(answer.json)["nodes"]]
+            assert answer.svg.decode() == fresh(nodes, direction=direction), (direction, a)
+    assert [re.search(r"rankdir=(\w+)", dot)[1] for dot in runs] == ["LR", "TB"]  # type: ignore[index]
+    assert service.renderer.layouts.misses == 2 and service.renderer.layouts.hits == 8
 
 
 # --- a numbers-only change draws without dot, and draws what dot draws --------------------

@@ -330,3 +330,51 @@ def test_past_every_cap_the_values_are_a_table(screen, screenshots) -> None:
     page.locator("#source").fill("a = 2.0\nL = a*a\n")  # a program it draws: the picture is back
     page.wait_for_selector("#values-table", state="hidden")
     assert page.locator("#viewport").is_visible()
+
+
+CHAIN = "x = 1.5\n" + "".join(f"x{k} = {'x' if k == 0 else f'x{k - 1}'} * 2 + 1\n" for k in range(8))
+
+
+def drawn(page, direction: str) -> None:
+    page.wait_for_function("(d) => document.querySelector('#direction').dataset.drawn === d", arg=direction)
+    settle(page)
+
+
+def test_a_long_chain_in_a_tall_window_runs_top_to_bottom_and_the_choice_is_yours(
+    screen, screenshots
+) -> None:
+    page = screen
+    page.set_viewport_size({"width": 900, "height": 1300})
+    open_page(page, hash_for(src=CHAIN))
+    drawn(page, "TB")  # on auto, the other way round fits with clearly larger text
+    assert page.locator("#direction").input_value() == "auto"
+    page.keyboard.press("f")  # all of it in view, to compare the two ways' fitted text
+    settle(page)
+    tall = measure(page)
+    x, x7 = (page.locator(f"#graph svg g.value:has(text:text-is('{n}'))").bounding_box() for n in ("x", "x7"))
+    assert x7["y"] > x["y"] + 5 * x["height"]  # the input above, the output far below
+    page.screenshot(path=screenshots / "screen-chain-tb-900x1300.png")
+    page.keyboard.press("r")  # by hand: the other way
+    drawn(page, "LR")
+    page.keyboard.press("f")
+    settle(page)
+    wide = measure(page)
+    assert "dir=LR" in page.evaluate("() => location.hash") or page.wait_for_function(
+        "() => location.hash.includes('dir=LR')"
+    )
+    page.screenshot(path=screenshots / "screen-chain-lr-900x1300.png")
+    print(f"\nchain at 900x1300: TB {tall} LR {wide}")
+    assert tall["all_in"] and wide["all_in"] and wide["values"] == tall["values"]
+    # larger text top to bottom (CLEARLY_LARGER = 1.25 on the fitted scale; small text rounds to whole px)
+    assert tall["text"] >= 1.2 * wide["text"], (tall, wide)
+    # the hash keeps the choice; the menu goes back to auto, which draws TB again
+    page.reload()
+    drawn(page, "LR")
+    assert page.locator("#direction").input_value() == "LR"
+    page.locator("#direction").select_option("auto")
+    drawn(page, "TB")
+    # a wide window keeps a short graph left to right on auto
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("about:blank")
+    open_page(page, hash_for(src="a = 2.0\nb = -3.0\nL = a*b"))
+    drawn(page, "LR")
