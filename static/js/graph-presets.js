@@ -1,5 +1,17 @@
 /* The graph page's examples: the lecture's programs, and two that show a pitfall. */
 
+// the tanh neuron's inputs, weights and sum, shared by its two presets
+const NEURON = `x1 = 2.0
+x2 = 0.0
+w1 = -3.0
+w2 = 1.0
+b = 6.8813735870195432
+x1w1 = x1*w1
+x2w2 = x2*w2
+x1w1x2w2 = x1w1 + x2w2
+n = x1w1x2w2 + b
+`;
+
 export const PRESETS = [
   {
     id: "lecture",
@@ -18,32 +30,14 @@ L = d*f
     id: "neuron",
     name: "A tanh neuron",
     source: `# inputs x1, x2; weights w1, w2; bias b
-x1 = 2.0
-x2 = 0.0
-w1 = -3.0
-w2 = 1.0
-b = 6.8813735870195432
-x1w1 = x1*w1
-x2w2 = x2*w2
-x1w1x2w2 = x1w1 + x2w2
-n = x1w1x2w2 + b
-o = tanh(n)
+${NEURON}o = tanh(n)
 `,
   },
   {
     id: "neuron-exp",
     name: "The neuron, tanh through exp",
     source: `# the same neuron; tanh(n) = (e^2n - 1)/(e^2n + 1)
-x1 = 2.0
-x2 = 0.0
-w1 = -3.0
-w2 = 1.0
-b = 6.8813735870195432
-x1w1 = x1*w1
-x2w2 = x2*w2
-x1w1x2w2 = x1w1 + x2w2
-n = x1w1x2w2 + b
-e = exp(2*n)
+${NEURON}e = exp(2*n)
 o = (e - 1)/(e + 1)
 `,
   },

@@ -2,85 +2,23 @@
 
 from __future__ import annotations
 
-import ast
 import json
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import pytest
 
 from engine import Value, parse, topological_order
+from tests.browser.graph_helpers import (
+    LECTURE,
+    PRESET_NUMBERS,
+    hash_for,
+    node,
+    open_page,
+    wait_for_output,
+    wait_for_svg_text,
+)
 from tests.micrograd_readme import readme_example
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[2]
-TORCH_STANDIN = Path(__file__).resolve().parent / "torch_standin"
-LECTURE = "a = 2.0\nb = -3.0\nc = 10.0\nf = -2.0\nL = (a*b + c)*f\n"
-
-# the lecture's numbers for each preset: output label and data, then leaf grads
-PRESET_NUMBERS = {
-    "lecture": ("L", "-8.0000", {"a": "6.0000", "b": "-4.0000", "c": "-2.0000", "f": "4.0000"}),
-    "neuron": ("o", "0.7071", {"x1": "-1.5000", "w1": "1.0000", "x2": "0.5000", "w2": "0.0000"}),
-    "neuron-exp": ("o", "0.7071", {"x1": "-1.5000", "w1": "1.0000", "x2": "0.5000", "w2": "0.0000"}),
-    "a-plus-a": ("b", "6.0000", {"a": "2.0000"}),
-    "two-paths": ("f", "-6.0000", {"a": "-3.0000", "b": "-8.0000"}),
-    "slope": ("y", "20.0000", {"x": "14.0000"}),
-    "readme": ("g", "24.7041", {"a": "138.8338", "b": "645.5773"}),
-}
-
-# the texts of the value node whose first text is `label`: [label, "data ...", "grad ..."]
-NODE_TEXTS = """(label) => {
-  for (const g of document.querySelectorAll('#graph g.value')) {
-    const texts = [...g.querySelectorAll('text')].map((t) => t.textContent.trim());
-    if (texts[0] === label) return texts;
-  }
-  return null;
-}"""
-
-SVG_HAS = (
-    "(t) => { const s = document.querySelector('#graph svg'); return !!s && s.textContent.includes(t); }"
-)
-
-
-WAIT_OUTPUT = """([label, data]) => {
-  const g = document.querySelector('#graph g.role-output');
-  if (!g) return false;
-  const t = [...g.querySelectorAll('text')].map((x) => x.textContent.trim());
-  return t[0] === label && t[1] === 'data ' + data;
-}"""
-
-
-def wait_for_output(page, label: str, data: str) -> None:
-    """Wait until the graph's output node is `label` with this data (a new graph has landed)."""
-    page.wait_for_function(WAIT_OUTPUT, arg=[label, data])
-
-
-def open_page(page, hash_: str = "") -> None:
-    page.goto("/" + hash_)
-    page.wait_for_selector("#graph svg g.value")
-
-
-def wait_for_svg_text(page, text: str) -> None:
-    page.wait_for_function(SVG_HAS, arg=text)
-
-
-def node(page, label: str) -> list[str]:
-    texts = page.evaluate(NODE_TEXTS, label)
-    assert texts is not None, f"no value node labeled {label!r} in the graph"
-    return texts
-
-
-def analytic_grads(page) -> dict[str, float]:
-    """The gradient check panel's backprop grads, by leaf label, at full precision."""
-    return {
-        row.locator("th").inner_text(): float(row.locator(".grad-cell").get_attribute("title"))
-        for row in page.locator("#checks-body tr:has(th)").all()
-    }
 
 
 def type_program(page, source: str) -> None:
@@ -89,8 +27,54 @@ def type_program(page, source: str) -> None:
     box.press_sequentially(source, delay=0)
 
 
-def hash_for(**params: str) -> str:
-    return "#" + urlencode(params, quote_via=quote)
+def shape(root: Value) -> list[tuple[str, list[int]]]:
+    """Each node's op and where its inputs sit, in topological order."""
+    nodes = topological_order(root)
+    where = {id(n): i for i, n in enumerate(nodes)}
+    return [(n._op, [where[id(c)] for c in n._prev]) for n in nodes]
+
+
+CONTRAST_JS = """() => {
+  const rgb = (c) => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.fillStyle = '#000'; ctx.fillStyle = c;
+    const h = ctx.fillStyle;
+    if (h.startsWith('#')) return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+    return h.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  };
+  const lum = (c) => {
+    const [r, g, b] = rgb(c).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const out = [];
+  for (const g of document.querySelectorAll('#graph g.value')) {
+    const cell = g.querySelector('polygon').getAttribute('fill');
+    for (const t of g.querySelectorAll('text')) {
+      out.push([g.id + ' ' + t.textContent, ratio(getComputedStyle(t).fill, cell)]);
+    }
+  }
+  const bgOf = (e) => {
+    for (let n = e; n; n = n.parentElement) {
+      const b = getComputedStyle(n).backgroundColor;
+      if (b && b !== 'rgba(0, 0, 0, 0)' && b !== 'transparent') return b;
+    }
+    return '#ffffff';
+  };
+  const texts = 'h1, h2, button, label, .narration *, .hint, .status, #inspector *, #checks-body *, '
+    + '.step-status, option, select';
+  for (const e of document.querySelectorAll(texts)) {
+    if (e.offsetParent === null || e.disabled) continue;
+    out.push([e.tagName + '#' + e.id, ratio(getComputedStyle(e).color, bgOf(e))]);
+  }
+  return out;
+}"""
 
 
 def test_page_loads_with_the_lecture_graph(page, screenshots) -> None:
@@ -150,13 +134,6 @@ def test_each_preset_gives_the_lecture_numbers(page, preset: str) -> None:
     for label, grad in grads.items():
         assert node(page, label)[2] == f"grad {grad}", label
     assert "✗" not in page.locator("#checks-body").inner_text()
-
-
-def shape(root: Value) -> list[tuple[str, list[int]]]:
-    """Each node's op and where its inputs sit, in topological order."""
-    nodes = topological_order(root)
-    where = {id(n): i for i, n in enumerate(nodes)}
-    return [(n._op, [where[id(c)] for c in n._prev]) for n in nodes]
 
 
 def test_the_readme_preset_draws_the_graph_micrograds_own_code_builds(page) -> None:
@@ -279,49 +256,6 @@ def test_projector_mode_has_large_type_and_aaa_contrast(page, screenshots) -> No
     page.screenshot(path=screenshots / "graph-projector-1920.png")
     page.keyboard.press("p")  # back to the theme before
     assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
-
-
-CONTRAST_JS = """() => {
-  const rgb = (c) => {
-    const ctx = document.createElement('canvas').getContext('2d');
-    ctx.fillStyle = '#000'; ctx.fillStyle = c;
-    const h = ctx.fillStyle;
-    if (h.startsWith('#')) return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-    return h.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  };
-  const lum = (c) => {
-    const [r, g, b] = rgb(c).map((v) => {
-      v /= 255;
-      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  };
-  const ratio = (a, b) => {
-    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
-    return (x + 0.05) / (y + 0.05);
-  };
-  const out = [];
-  for (const g of document.querySelectorAll('#graph g.value')) {
-    const cell = g.querySelector('polygon').getAttribute('fill');
-    for (const t of g.querySelectorAll('text')) {
-      out.push([g.id + ' ' + t.textContent, ratio(getComputedStyle(t).fill, cell)]);
-    }
-  }
-  const bgOf = (e) => {
-    for (let n = e; n; n = n.parentElement) {
-      const b = getComputedStyle(n).backgroundColor;
-      if (b && b !== 'rgba(0, 0, 0, 0)' && b !== 'transparent') return b;
-    }
-    return '#ffffff';
-  };
-  const texts = 'h1, h2, button, label, .narration *, .hint, .status, #inspector *, #checks-body *, '
-    + '.step-status, option, select';
-  for (const e of document.querySelectorAll(texts)) {
-    if (e.offsetParent === null || e.disabled) continue;
-    out.push([e.tagName + '#' + e.id, ratio(getComputedStyle(e).color, bgOf(e))]);
-  }
-  return out;
-}"""
 
 
 def test_a_link_restores_program_values_theme_step_and_hidden_editor(page, screenshots) -> None:
@@ -488,133 +422,6 @@ def test_keyboard_alone_reaches_a_node_and_the_shortcuts(page) -> None:
              .map((e) => e.outerHTML.slice(0, 80))"""
     )
     assert unnamed == []
-
-
-def test_export_svg_and_png_downloads(page, screenshots) -> None:
-    open_page(page, hash_for(src=LECTURE))
-    page.click("#export-menu summary")
-    with page.expect_download() as svg_dl:
-        page.click("#export-svg")
-    path = screenshots / "export.svg"
-    svg_dl.value.save_as(path)
-    svg = path.read_text()
-    assert svg.startswith("<svg") and "grad 6.0000" in svg
-    assert "http://" not in svg.replace("http://www.w3.org/", "")
-
-    page.click("#export-menu summary")
-    with page.expect_download() as png_dl:
-        page.click("#export-png")
-    path = screenshots / "export.png"
-    png_dl.value.save_as(path)
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    assert width > 500 and height > 100 and len(data) > 5000
-    assert page.console_errors == []
-
-
-def test_micrograd_export_runs_and_gives_the_same_grads(page, screenshots) -> None:
-    open_page(page)
-    for preset in PRESET_NUMBERS:
-        page.select_option("#preset", preset)
-        output, data, _ = PRESET_NUMBERS[preset]
-        wait_for_output(page, output, data)
-        analytic = analytic_grads(page)
-        page.click("#export-menu summary")
-        page.click("#export-micrograd")
-        page.wait_for_selector("#code-dialog[open]")  # the code comes from POST /api/export
-        code = page.locator("#code-text").input_value()
-        assert "from micrograd.engine import Value" in code
-        if preset == "lecture":
-            assert "a = Value(2.0)" in code and "b = Value(-3.0)" in code
-            assert page.evaluate("() => navigator.clipboard.readText()") == code
-        page.keyboard.press("Escape")
-        script = screenshots / f"export-micrograd-{preset}.py"
-        script.write_text(code)
-        run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
-        assert run.returncode == 0, run.stderr
-        printed = dict(re.findall(r"^(\w+)\.grad = (\S+)$", run.stdout, re.M))
-        assert set(printed) == set(analytic), (preset, run.stdout)
-        for label, grad in analytic.items():
-            assert float(printed[label]) == pytest.approx(grad, rel=1e-9, abs=1e-12), (preset, label)
-        value = re.search(rf"^{output} = (\S+)$", run.stdout, re.M)
-        assert value and f"{float(value.group(1)):.4f}" == data
-
-
-# programs that stress the code export: a Value exponent, a leaf name reused, the export's own
-# names (print, math, Value, torch, out) as names, a bare expression as the output, names from
-# the values map, a constant output
-TRICKY_PROGRAMS = [
-    ("x = 2.0\ny = 3.0\nz = x**y + y**2 - 2**x", {}),
-    ("a = 2.0\na = a*3 + a\nb = sigmoid(a) + log(a) + exp(-a) - relu(-a) + -a**2", {}),
-    ("print = 1.5\nmath = -2.0\nValue = 0.5\ntorch = 3.0\nout = print*math/(print - math) + Value*torch", {}),
-    ("u = 0.5; v = -1.25\ntanh(u*v) + 2**u - (u - v)**-1", {}),
-    ("L = x*y + tanh(x)", {"x": 0.75, "y": -2}),
-    ("L = 2*3 + tanh(1)", {}),
-    ("x = 0.3\ny = x**tanh(1) + 2**tanh(x) + tanh(tanh(0.5))", {}),
-]
-
-
-def exported_code(page, target: str) -> str:
-    """The code the page's Export menu shows for `target` ("micrograd" or "pytorch")."""
-    page.click("#export-menu summary")
-    page.click(f"#export-{target}")
-    page.wait_for_selector("#code-dialog[open]")
-    code = page.locator("#code-text").input_value()
-    page.keyboard.press("Escape")
-    page.wait_for_selector("#code-dialog:not([open])", state="attached")
-    return code
-
-
-@pytest.mark.parametrize(("source", "values"), TRICKY_PROGRAMS)
-def test_micrograd_and_pytorch_exports_of_tricky_programs_agree(page, screenshots, source, values) -> None:
-    open_page(page, hash_for(src=source, values=json.dumps(values)))
-    analytic = analytic_grads(page)
-    code = exported_code(page, "micrograd")
-    script = screenshots / f"export-micrograd-tricky-{TRICKY_PROGRAMS.index((source, values))}.py"
-    script.write_text(code)
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr + code
-    printed = dict(re.findall(r"^(\w+)\.grad = (\S+)$", run.stdout, re.M))
-    assert set(printed) == set(analytic), run.stdout
-    for label, grad in analytic.items():
-        assert float(printed[label]) == pytest.approx(grad, rel=1e-9, abs=1e-12), (label, code)
-    texts = page.evaluate(
-        "() => [...document.querySelectorAll('#graph g.role-output text')].map((t) => t.textContent.trim())"
-    )
-    label, data = ("out", texts[0]) if texts[0].startswith("data ") else texts[:2]  # unlabeled: "out"
-    value = re.search(r"^(\w+) = (\S+)$", run.stdout, re.M)
-    assert value and value.group(1) == label and f"data {float(value.group(2)):.4f}" == data
-    torch_code = exported_code(page, "pytorch")
-    # PyTorch is too big to install here: the code runs against a stand-in with torch's autograd
-    # rules (tests/browser/torch_standin/torch.py), and must print the same grads
-    script = screenshots / f"export-torch-tricky-{TRICKY_PROGRAMS.index((source, values))}.py"
-    script.write_text(torch_code)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TORCH_STANDIN), str(ROOT)])}
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env)
-    assert run.returncode == 0, run.stderr + torch_code
-    printed = dict(re.findall(r"^(\w+)\.grad = (\S+)$", run.stdout, re.M))
-    assert set(printed) == set(analytic), run.stdout
-    for label, grad in analytic.items():
-        assert float(printed[label]) == pytest.approx(grad, rel=1e-9, abs=1e-12), (label, torch_code)
-
-
-def test_pytorch_export_has_the_same_program(page) -> None:
-    open_page(page)
-    page.select_option("#preset", "neuron-exp")
-    wait_for_svg_text(page, "data 0.7071")
-    page.click("#export-menu summary")
-    page.click("#export-pytorch")
-    page.wait_for_selector("#code-dialog[open]")
-    code = page.locator("#code-text").input_value()
-    ast.parse(code)  # it is Python
-    assert "import torch" in code
-    assert "x1 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)" in code
-    assert "e = (2*n).exp()" in code
-    assert "o = (e - 1)/(e + 1)" in code
-    assert "o.backward()" in code
-    for leaf in ("x1", "x2", "w1", "w2", "b"):
-        assert f'print("{leaf}.grad =", {leaf}.grad.item())' in code
 
 
 def test_no_request_leaves_the_machine(page, base_url) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_graph_page import hash_for, open_page
+from tests.browser.graph_helpers import hash_for, open_page
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.browser.test_train_page import open_train, step_of, wait_message, wait_step, wait_step_at_least
+from tests.browser.train_helpers import open_train, step_of, wait_message, wait_step, wait_step_at_least
 
 pytestmark = pytest.mark.browser
 
