@@ -231,8 +231,12 @@ async def post_step(request: StepRequest, http: Request) -> Response:
     """Run ``steps`` training steps on the state and return the next state, one metric per step
     (measured on the step's forward pass, before its update), and optionally the decision
     boundary and every sample's score under the new weights."""
-    run = await run_in_threadpool(_step_run, request)
     client = _client(http)
+    try:  # unpacking a run is CPU work too: in a training place, so a crowd cannot starve the loop
+        async with _training_slots().hold(client):
+            run = await run_in_threadpool(_step_run, request)
+    except Busy:
+        raise _busy() from None
     metrics = await _train(run, request.steps, client)
     body = await _answered(run, metrics, request.grid, request.predictions, client, request.neuron_grid)
     return Response(body, media_type="application/json")
