@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
+from functools import cache
 from typing import Any
 
 import anyio
@@ -15,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_body, send_error
+from .settings import get_settings
+from .slots import Busy, Slots
 
 SMALL_JSON_BYTES = 16 * 1024  # bodies up to this size are parsed on the event loop (~1 ms)
 
@@ -143,15 +146,30 @@ class StreamLimits:
                     del self.open[client]
 
 
+@cache
+def _big_body_places() -> Slots:
+    settings = get_settings()
+    return Slots(settings.max_big_body_parses, settings.big_body_wait_seconds)
+
+
 class OffLoopJSONRequest(Request):
     """A request whose JSON body is parsed in a worker thread when it is big (a 500 KB body
-    takes ~50 ms to parse: on the event loop, a few at once would hold up every other request)."""
+    takes ~20 ms to parse: on the event loop, a few at once would hold up every other request),
+    one big body at a time (max_big_body_parses), shared fairly between client addresses."""
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
-            small = len(body) <= SMALL_JSON_BYTES
-            self._json = json.loads(body) if small else await run_in_threadpool(json.loads, body)
+            if len(body) <= SMALL_JSON_BYTES:
+                self._json = json.loads(body)
+            else:
+                client = self.client.host if self.client else ""
+                try:
+                    async with _big_body_places().hold(client):
+                        self._json = await run_in_threadpool(json.loads, body)
+                except Busy:  # FastAPI lets only an HTTPException out of parsing the body
+                    message = "the server is busy reading other large requests; try again in a moment"
+                    raise HTTPException(503, {"message": message}, {"Retry-After": "1"}) from None
         return self._json
 
 

@@ -147,6 +147,12 @@ class Settings:
     # max_echoed_input characters is not echoed back
     max_validation_errors: int = 20
     max_echoed_input: int = 100
+    # JSON bodies over 16 KB parsed at once (app/middleware.py; a 500 KB body holds the
+    # interpreter for ~20 ms, during which no other request moves); more wait their turn, fairly
+    # per client address, for at most big_body_wait_seconds, then get 503 with Retry-After: a
+    # crowd sending big bodies cannot take every turn from everyone else
+    max_big_body_parses: int = 1
+    big_body_wait_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -7,21 +7,28 @@ answer 503 with Retry-After) instead of piling up CPU and memory while a classro
 one server.
 
 Places are shared fairly: a freed place goes to the waiting client that holds the fewest
-places right now, then to the one served least recently, then first come first served. So a
-client with twenty streams (or twenty addresses taking turns) waits behind a client with one
-request, and a stream that gives its place back between chunks lets everyone else in.
+places right now; then to a request before a stream's next chunk (background work: a stream
+runs for minutes, a person waits for a request); then to the client that has used the places
+least lately (seconds held, halving every USAGE_HALF_LIFE seconds); then first come first
+served. So a client with twenty streams waits behind a client with one request, a stream that
+gives its place back between chunks lets everyone else in, and a student's step goes before a
+crowd's streams. A background waiter that is passed over for ``timeout`` gets ``Busy``: the
+stream ends with reason "busy" and its client resumes from the last state it received.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from types import TracebackType
+
+USAGE_HALF_LIFE = 10.0  # seconds: how fast a client's use of the places is forgotten
 
 
 class Busy(Exception):
@@ -39,6 +46,7 @@ class Busy(Exception):
 @dataclass
 class _Waiter:
     client: str
+    background: bool
     order: int
     future: asyncio.Future[None] = field(repr=False)
     granted: bool = False
@@ -55,27 +63,29 @@ class Slots:
         self._held: Counter[str] = Counter()  # client -> places it holds
         self._waiting: list[_Waiter] = []
         self._arrivals = count()
-        self._last_served: dict[str, int] = {}  # client -> when it was last given a place
-        self._grants = count()
+        self._usage: dict[str, tuple[float, float]] = {}  # client -> (seconds held, as of when)
+        self._granted: dict[str, list[float]] = {}  # client -> when its places were given
         self._lock = threading.Lock()  # the sync methods below may be called from other threads
 
     @asynccontextmanager
-    async def hold(self, client: str = "") -> AsyncIterator[None]:
-        """Hold one place for ``client`` (an address) while the block runs."""
-        await self._acquire(client)
+    async def hold(self, client: str = "", background: bool = False) -> AsyncIterator[None]:
+        """Hold one place for ``client`` (an address) while the block runs; ``background`` work
+        (a stream's chunk) waits behind requests."""
+        await self._acquire(client, background)
         try:
             yield
         finally:
             self.release(client)
 
-    async def _acquire(self, client: str) -> None:
+    async def _acquire(self, client: str, background: bool) -> None:
         with self._lock:
             if self._free > 0 and not self._waiting:
                 self._take(client)
                 return
             if len(self._waiting) >= self.max_waiting:
                 raise Busy
-            waiter = _Waiter(client, next(self._arrivals), asyncio.get_running_loop().create_future())
+            future = asyncio.get_running_loop().create_future()
+            waiter = _Waiter(client, background, next(self._arrivals), future)
             self._waiting.append(waiter)
         try:
             await asyncio.wait_for(asyncio.shield(waiter.future), self.timeout)
@@ -93,17 +103,21 @@ class Slots:
     def _take(self, client: str) -> None:
         self._free -= 1
         self._held[client] += 1
-        if len(self._last_served) > 4 * self.max_waiting:  # forget clients that are gone
-            present = {w.client for w in self._waiting} | set(self._held)
-            self._last_served = {c: t for c, t in self._last_served.items() if c in present}
-        self._last_served[client] = next(self._grants)
+        self._granted.setdefault(client, []).append(time.monotonic())
+
+    def _used(self, client: str, now: float) -> float:
+        """The seconds ``client`` held places, each halved per USAGE_HALF_LIFE seconds since."""
+        seconds, when = self._usage.get(client, (0.0, now))
+        return seconds * 0.5 ** ((now - when) / USAGE_HALF_LIFE)
 
     def _wake(self) -> None:
-        """Give free places to waiters: fewest places held, then served least recently, then first come."""
+        """Give free places to waiters: fewest places held, then requests before background work,
+        then least use lately, then first come."""
+        now = time.monotonic()
         while self._free > 0 and self._waiting:
             waiter = min(
                 self._waiting,
-                key=lambda w: (self._held[w.client], self._last_served.get(w.client, -1), w.order),
+                key=lambda w: (self._held[w.client], w.background, self._used(w.client, now), w.order),
             )
             self._waiting.remove(waiter)
             self._take(waiter.client)
@@ -113,10 +127,19 @@ class Slots:
 
     def release(self, client: str = "") -> None:
         with self._lock:
+            now = time.monotonic()
             self._free += 1
             self._held[client] -= 1
             if self._held[client] <= 0:
                 del self._held[client]
+            granted = self._granted[client]
+            held_since = granted.pop(0)  # any of its places: the sum of the times is the same
+            if not granted:
+                del self._granted[client]
+            if len(self._usage) > 4 * self.max_waiting:  # forget clients that are gone
+                present = {w.client for w in self._waiting} | set(self._held)
+                self._usage = {c: u for c, u in self._usage.items() if c in present}
+            self._usage[client] = (self._used(client, now) + now - held_since, now)
             self._wake()
 
     @property

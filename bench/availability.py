@@ -37,7 +37,7 @@ def main() -> None:
     try:
         print(f"{'attack':<24} {'healthz':>8} {'graph':>8} {'step':>8} {'RSS MiB':>15}  not 200")
         for name in args.only or ATTACKS:
-            worst, before, after = measure(server.url, server.proc.pid, ATTACKS[name], args.seconds)
+            worst, before, after = measure(server.url, server.proc.pid, name, args.seconds)
             lat = worst.latency
             failures = f"{len(worst.failures)}: {worst.failures[0]}" if worst.failures else "0"
             print(

@@ -7,9 +7,9 @@ next one back, so any worker can serve any step. The reference is docs/api.md.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple, TypeVar
 
 import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -54,6 +54,8 @@ from ..train_schemas import (
     TrainConfig,
     TrainState,
 )
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/api/train", tags=["train"], route_class=OffLoopJSONRoute)
 
@@ -125,10 +127,13 @@ def _from_train_error(
     return _invalid((*at, *error.loc), error.message)
 
 
-async def _train(run: Run, steps: int, client: str, request: Request | None = None) -> list[dict[str, Any]]:
+async def _train(
+    run: Run, steps: int, client: str, request: Request | None = None, background: bool = False
+) -> list[dict[str, Any]]:
     """``run.train(steps)`` in pieces of at most train_slot_work, each in a training place and a
     worker thread; the place goes back between pieces (to whoever waits, fairly), and the
-    pieces stop when the client has gone (``request``, when given, is asked between them)."""
+    pieces stop when the client has gone (``request``, when given, is asked between them).
+    ``background``: a stream's work, which waits behind requests (app/slots.py)."""
     settings = get_settings()
     piece = max(1, settings.train_slot_work // step_work(run, _limits()))
     metrics: list[dict[str, Any]] = []
@@ -136,7 +141,7 @@ async def _train(run: Run, steps: int, client: str, request: Request | None = No
     while True:
         count = min(piece, remaining)
         try:
-            async with _training_slots().hold(client):
+            async with _training_slots().hold(client, background):
                 if request is not None and await request.is_disconnected():
                     return metrics  # nobody will read it: a queue of hang-ups passes quickly
                 done = await run_in_threadpool(run.train, count, settings.train_max_abs_weight)
@@ -148,50 +153,58 @@ async def _train(run: Run, steps: int, client: str, request: Request | None = No
             return metrics
 
 
-def _answer(
-    run: Run,
-    metrics: list[dict[str, Any]],
-    grid: int | None,
-    with_predictions: bool,
-    neuron_grid: int | None = None,
-) -> dict[str, Any]:
-    return {
+class Shown(NamedTuple):
+    """What an answer shows besides the state and the metrics."""
+
+    grid: int | None = None  # the decision boundary on a grid x grid raster
+    predictions: bool = False  # every sample's score
+    neuron_grid: int | None = None  # each hidden neuron's map
+
+
+def _answer_json(run: Run, metrics: list[dict[str, Any]], shown: Shown) -> str:
+    """The /step response as JSON text (built in a worker thread: a big grid is real work)."""
+    answer = {
         "state": run.to_state(get_settings().train_max_history),
         "metrics": metrics,
         "stopped": run.stopped,
-        "boundary": boundary(run, grid) if grid is not None else None,
-        "predictions": predictions(run) if with_predictions else None,
-        "neurons": neurons(run, neuron_grid) if neuron_grid is not None else None,
+        "boundary": boundary(run, shown.grid) if shown.grid is not None else None,
+        "predictions": predictions(run) if shown.predictions else None,
+        "neurons": neurons(run, shown.neuron_grid) if shown.neuron_grid is not None else None,
         "lr": learning_rate(run.config["optimizer"], run.step),
         "sample_nodes": run.replay.size,
     }
-
-
-def _answer_json(
-    run: Run,
-    metrics: list[dict[str, Any]],
-    grid: int | None,
-    with_predictions: bool,
-    neuron_grid: int | None = None,
-) -> str:
-    """The /step response as JSON text (built in a worker thread: a big grid is real work)."""
-    answer = _answer(run, metrics, grid, with_predictions, neuron_grid)
     return StepResponse.model_validate(answer).model_dump_json()
 
 
-async def _answered(
-    run: Run,
-    metrics: list[dict[str, Any]],
-    grid: int | None,
-    with_predictions: bool,
-    client: str,
-    neuron_grid: int | None = None,
-) -> str:
+async def _in_place(client: str, work: Callable[[], T], background: bool = False) -> T:
+    """``work()`` in a training place and a worker thread: unpacking a run from a request (~0.1 s
+    for a big net), training, an answer's boundary. A crowd cannot starve everyone else."""
     try:
-        async with _training_slots().hold(client):
-            return await run_in_threadpool(_answer_json, run, metrics, grid, with_predictions, neuron_grid)
+        async with _training_slots().hold(client, background):
+            return await run_in_threadpool(work)
     except Busy:
         raise _busy() from None
+
+
+def _fits(run: Run, steps: int) -> bool:
+    """Whether ``steps`` of ``run`` are one piece of work (train_slot_work)."""
+    return steps * step_work(run, _limits()) <= get_settings().train_slot_work
+
+
+def _trained_json(run: Run, steps: int, shown: Shown) -> tuple[list[dict[str, Any]], str]:
+    metrics = run.train(steps, get_settings().train_max_abs_weight)
+    return metrics, _answer_json(run, metrics, shown)
+
+
+async def _train_and_answer(
+    run: Run, steps: int, shown: Shown, client: str, background: bool = False
+) -> tuple[list[dict[str, Any]], str]:
+    """Train ``steps`` and answer: in one turn when they fit in one piece, so a small request is
+    not sent to the back of the queue between its phases; else in pieces, then the answer."""
+    if _fits(run, steps):
+        return await _in_place(client, lambda: _trained_json(run, steps, shown), background)
+    metrics = await _train(run, steps, client, background=background)
+    return metrics, await _in_place(client, lambda: _answer_json(run, metrics, shown), background)
 
 
 @cache
@@ -216,14 +229,20 @@ def get_presets() -> PresetsResponse:
 
 
 @router.post("/init", response_model=InitResponse, responses=ERRORS)
-def post_init(request: InitRequest) -> dict[str, Any]:  # quick: a worker thread is fine
+async def post_init(request: InitRequest, http: Request) -> dict[str, Any]:
     """A run at step 0 for a config: micrograd's initial weights under ``config.seed``."""
-    run = _run(TrainState(config=request.config), state_at=("body",))
-    return {"state": run.to_state(get_settings().train_max_history)}
+
+    def init() -> dict[str, Any]:
+        run = _run(TrainState(config=request.config), state_at=("body",))
+        return {"state": run.to_state(get_settings().train_max_history)}
+
+    return await _in_place(_client(http), init)
 
 
-def _step_run(request: StepRequest) -> Run:
-    return _run(request.state, steps=request.steps, grid=request.grid, neuron_grid=request.neuron_grid)
+def _small_step(request: StepRequest, shown: Shown) -> tuple[Run, str | None]:
+    """The run, and the whole answer when its steps fit in one piece: one turn in a place."""
+    run = _run(request.state, steps=request.steps, grid=request.grid, neuron_grid=request.neuron_grid)
+    return run, _trained_json(run, request.steps, shown)[1] if _fits(run, request.steps) else None
 
 
 @router.post("/step", response_model=StepResponse, responses=ERRORS)
@@ -232,34 +251,33 @@ async def post_step(request: StepRequest, http: Request) -> Response:
     (measured on the step's forward pass, before its update), and optionally the decision
     boundary and every sample's score under the new weights."""
     client = _client(http)
-    try:  # unpacking a run is CPU work too: in a training place, so a crowd cannot starve the loop
-        async with _training_slots().hold(client):
-            run = await run_in_threadpool(_step_run, request)
-    except Busy:
-        raise _busy() from None
-    metrics = await _train(run, request.steps, client)
-    body = await _answered(run, metrics, request.grid, request.predictions, client, request.neuron_grid)
+    shown = Shown(request.grid, request.predictions, request.neuron_grid)
+    run, body = await _in_place(client, lambda: _small_step(request, shown))
+    if body is None:  # a big request: trained in pieces, giving the place back between them
+        _, body = await _train_and_answer(run, request.steps, shown, client)
     return Response(body, media_type="application/json")
 
 
 @router.post("/graph", response_model=SampleGraphResponse, responses=ERRORS)
-def post_sample_graph(request: SampleGraphRequest) -> dict[str, Any]:
+async def post_sample_graph(request: SampleGraphRequest, http: Request) -> dict[str, Any]:
     """One sample through the current weights as a program for the graph API: POST ``source``
     and ``values`` to /api/graph to draw it with every data and grad (small nets only)."""
-    run = _run(request.state, sample=request.sample, loss=request.loss)
-    source, values = sample_program(run, request.sample, request.loss)
-    return {"source": source, "values": values, "nodes": graph_nodes(run, request.loss)}
+
+    def program() -> dict[str, Any]:
+        run = _run(request.state, sample=request.sample, loss=request.loss)
+        source, values = sample_program(run, request.sample, request.loss)
+        return {"source": source, "values": values, "nodes": graph_nodes(run, request.loss)}
+
+    return await _in_place(_client(http), program)
 
 
 async def _events(
     run: Run,
     steps: int,
     every: int,
-    grid: int | None,
-    with_predictions: bool,
+    shown: Shown,
     interval_ms: int,
     client: str,
-    neuron_grid: int | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Train ``steps`` steps, an event every ``every`` steps, then a "done" event saying why it
     ended. It waits on the event loop (for a place, between events): no worker thread is held
@@ -269,8 +287,7 @@ async def _events(
     remaining, reason, first = steps, "finished", True
     while remaining > 0:
         try:
-            metrics = await _train(run, min(every, remaining), client)
-            data = await _answered(run, metrics, grid, with_predictions, client, neuron_grid)
+            metrics, data = await _train_and_answer(run, min(every, remaining), shown, client, True)
         except Busy:
             reason = "busy"  # the client resumes from the last state it received
             break
@@ -288,13 +305,15 @@ async def _events(
     yield ServerSentEvent(data={"step": run.step, "reason": reason, "stopped": run.stopped}, event="done")
 
 
-def _stream_run(request: StreamRequest) -> tuple[StreamRequest, Run]:
-    # a dependency (FastAPI runs it in a worker thread), so that a bad state is a 422 before
-    # the stream starts
+async def _stream_run(request: StreamRequest, http: Request) -> tuple[StreamRequest, Run]:
+    # a dependency, so that a bad state is a 422 before the stream starts
     every = min(request.every, request.steps)
-    run = _run(
-        request.state, steps=every, steps_field="every", grid=request.grid, neuron_grid=request.neuron_grid
-    )
+
+    def opened() -> Run:
+        grid, neuron_grid = request.grid, request.neuron_grid
+        return _run(request.state, steps=every, steps_field="every", grid=grid, neuron_grid=neuron_grid)
+
+    run = await _in_place(_client(http), opened, background=True)
     return request, run
 
 
@@ -310,12 +329,13 @@ async def post_stream(
     """Train live: the same steps as /step, streamed. To resume after a dropped connection,
     POST again with the last state received."""
     request, run = prepared
-    options = (request.grid, request.predictions, request.interval_ms, _client(http))
-    async for event in _events(run, request.steps, request.every, *options, request.neuron_grid):
+    shown = Shown(request.grid, request.predictions, request.neuron_grid)
+    async for event in _events(run, request.steps, request.every, shown, request.interval_ms, _client(http)):
         yield event
 
 
-def _get_stream_run(
+async def _get_stream_run(
+    http: Request,
     preset: Annotated[str | None, Query(description="A preset's name (or give config).")] = None,
     config: Annotated[str | None, Query(description="A config as JSON (see /init).")] = None,
     until: Annotated[
@@ -348,14 +368,21 @@ def _get_stream_run(
         if not digits or len(last_event_id) > len(str(until)) or int(last_event_id) > until:
             raise _invalid(("header", "Last-Event-ID"), f"expected a step number from 0 to {until}")
         start = int(last_event_id)
-    run = _run(state, at=("query",), state_at=("query",), steps=every, steps_field="every", grid=grid)
-    # a reconnection near the end redoes nearly all of it: refuse now what could not be resumed then
-    advice = "a reconnection may redo them all; ask for fewer, or POST the stream, which resumes from a state"
-    try:
-        check_work(run, until, _limits(), "until", advice)
-    except TrainError as error:
-        raise _from_train_error(error, ("query",)) from None
-    options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}
+
+    def opened() -> Run:
+        run = _run(state, at=("query",), state_at=("query",), steps=every, steps_field="every", grid=grid)
+        # a reconnection near the end redoes nearly all of it: refuse now what could not be resumed
+        advice = (
+            "a reconnection may redo them all; ask for fewer, or POST the stream, which resumes from a state"
+        )
+        try:
+            check_work(run, until, _limits(), "until", advice)
+        except TrainError as error:
+            raise _from_train_error(error, ("query",)) from None
+        return run
+
+    run = await _in_place(_client(http), opened, background=True)
+    options = {"every": every, "shown": Shown(grid, with_predictions), "interval_ms": interval_ms}
     return run, start, until, options
 
 
@@ -366,7 +393,7 @@ async def _replayed(
     any other (in places, in pieces, fairly; 503 when busy), stopping if the client hangs up."""
     run, start, until, options = prepared
     if start > 0:
-        await _train(run, start, _client(http), http)
+        await _train(run, start, _client(http), http, background=True)
     return run, until - run.step, options
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import random
 import socket
 import threading
@@ -238,24 +239,33 @@ ATTACKS: dict[str, Attack] = {
 }
 
 
+def _attack(url: str, name: str, seconds: float) -> None:
+    asyncio.run(ATTACKS[name](url, seconds))
+
+
 @contextlib.contextmanager
-def attacking(url: str, attack: Attack, seconds: float) -> Iterator[None]:
-    """Runs the attack in a thread of its own for ``seconds``; the block runs meanwhile."""
-    thread = threading.Thread(target=lambda: asyncio.run(attack(url, seconds)))
-    thread.start()
+def attacking(url: str, name: str, seconds: float) -> Iterator[None]:
+    """Runs the attack ``name`` for ``seconds`` in a process of its own, as another machine's
+    clients would (in a thread here, its own client work would slow the poller that measures the
+    server); the block runs meanwhile."""
+    process = multiprocessing.get_context("spawn").Process(target=_attack, args=(url, name, seconds))
+    process.start()
     try:
         yield
     finally:
-        thread.join()
+        process.join(seconds + 60)
+        if process.is_alive():
+            process.kill()
+        if process.exitcode != 0:
+            raise RuntimeError(f"the attack {name!r} failed (exit code {process.exitcode})")
 
 
-def measure(url: str, pid: int, attack: Attack, seconds: float) -> tuple[Worst, float, float]:
-    """(worst latencies and failures, RSS before, RSS at the end) of one attack."""
+def measure(url: str, pid: int, name: str, seconds: float) -> tuple[Worst, float, float]:
+    """(worst latencies and failures, RSS before, RSS at the end) of the attack ``name``."""
     before = rss_mib(pid)
-    time.sleep(0.5)  # the attack's first wave arrives before the user starts measuring
-    with attacking(url, attack, seconds):
-        time.sleep(1)
+    with attacking(url, name, seconds):
+        time.sleep(1.5)  # the attacker's process starts, and its first wave arrives
         with Poller(url) as poller:
-            time.sleep(max(0.0, seconds - 1.5))
+            time.sleep(max(0.0, seconds - 2))
         after = rss_mib(pid)
     return poller.worst, before, after
