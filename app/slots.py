@@ -7,13 +7,15 @@ answer 503 with Retry-After) instead of piling up CPU and memory while a classro
 one server.
 
 Places are shared fairly: a freed place goes to the waiting client that holds the fewest
-places right now; then to a request before a stream's next chunk (background work: a stream
-runs for minutes, a person waits for a request); then to the client that has used the places
-least lately (seconds held, halving every USAGE_HALF_LIFE seconds); then first come first
-served. So a client with twenty streams waits behind a client with one request, a stream that
-gives its place back between chunks lets everyone else in, and a student's step goes before a
-crowd's streams. A background waiter that is passed over for ``timeout`` gets ``Busy``: the
-stream ends with reason "busy" and its client resumes from the last state it received.
+places right now; then by its ``Turn``: a quick turn (a request done in one turn, or the
+unpacking of a run) before a piece of a long request, and both before a piece of a stream (a
+stream runs for minutes; a person waits for a request); then to the client that has used the
+places least lately (seconds held, halving every USAGE_HALF_LIFE seconds); then first come
+first served. So a client with twenty streams waits behind a client with one request, a stream
+that gives its place back between pieces lets everyone else in, and a student's step goes
+before a crowd's long requests and streams. A waiter passed over for ``timeout`` gets ``Busy``
+(a request answers 503; a stream ends with reason "busy", and its client resumes from the last
+state it received).
 """
 
 from __future__ import annotations
@@ -25,10 +27,19 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from enum import IntEnum
 from itertools import count
 from types import TracebackType
 
 USAGE_HALF_LIFE = 10.0  # seconds: how fast a client's use of the places is forgotten
+
+
+class Turn(IntEnum):
+    """What a place is wanted for; waiting turns are served in this order (see above)."""
+
+    QUICK = 0  # a request done in one turn, or a run being unpacked
+    LONG = 1  # a piece of a request too long for one turn
+    STREAM = 2  # a piece of a stream
 
 
 class Busy(Exception):
@@ -46,7 +57,7 @@ class Busy(Exception):
 @dataclass
 class _Waiter:
     client: str
-    background: bool
+    turn: Turn
     order: int
     future: asyncio.Future[None] = field(repr=False)
     granted: bool = False
@@ -68,16 +79,15 @@ class Slots:
         self._lock = threading.Lock()  # the sync methods below may be called from other threads
 
     @asynccontextmanager
-    async def hold(self, client: str = "", background: bool = False) -> AsyncIterator[None]:
-        """Hold one place for ``client`` (an address) while the block runs; ``background`` work
-        (a stream's chunk) waits behind requests."""
-        await self._acquire(client, background)
+    async def hold(self, client: str = "", turn: Turn = Turn.QUICK) -> AsyncIterator[None]:
+        """Hold one place for ``client`` (an address) while the block runs."""
+        await self._acquire(client, turn)
         try:
             yield
         finally:
             self.release(client)
 
-    async def _acquire(self, client: str, background: bool) -> None:
+    async def _acquire(self, client: str, turn: Turn) -> None:
         with self._lock:
             if self._free > 0 and not self._waiting:
                 self._take(client)
@@ -85,7 +95,7 @@ class Slots:
             if len(self._waiting) >= self.max_waiting:
                 raise Busy
             future = asyncio.get_running_loop().create_future()
-            waiter = _Waiter(client, background, next(self._arrivals), future)
+            waiter = _Waiter(client, turn, next(self._arrivals), future)
             self._waiting.append(waiter)
         try:
             await asyncio.wait_for(asyncio.shield(waiter.future), self.timeout)
@@ -111,13 +121,13 @@ class Slots:
         return seconds * 0.5 ** ((now - when) / USAGE_HALF_LIFE)
 
     def _wake(self) -> None:
-        """Give free places to waiters: fewest places held, then requests before background work,
-        then least use lately, then first come."""
+        """Give free places to waiters: fewest places held, then by turn, then least use lately,
+        then first come."""
         now = time.monotonic()
         while self._free > 0 and self._waiting:
             waiter = min(
                 self._waiting,
-                key=lambda w: (self._held[w.client], w.background, self._used(w.client, now), w.order),
+                key=lambda w: (self._held[w.client], w.turn, self._used(w.client, now), w.order),
             )
             self._waiting.remove(waiter)
             self._take(waiter.client)

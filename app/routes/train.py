@@ -40,7 +40,7 @@ from engine.train import (
 from ..middleware import OffLoopJSONRoute
 from ..schemas import BODY_TOO_LARGE, Responses
 from ..settings import get_settings
-from ..slots import Busy, Slots
+from ..slots import Busy, Slots, Turn
 from ..train_schemas import (
     InitRequest,
     InitResponse,
@@ -128,12 +128,12 @@ def _from_train_error(
 
 
 async def _train(
-    run: Run, steps: int, client: str, request: Request | None = None, background: bool = False
+    run: Run, steps: int, client: str, request: Request | None = None, stream: bool = False
 ) -> list[dict[str, Any]]:
     """``run.train(steps)`` in pieces of at most train_slot_work, each in a training place and a
     worker thread; the place goes back between pieces (to whoever waits, fairly), and the
     pieces stop when the client has gone (``request``, when given, is asked between them).
-    ``background``: a stream's work, which waits behind requests (app/slots.py)."""
+    ``stream``: a stream's pieces, which wait behind requests' (app/slots.py)."""
     settings = get_settings()
     piece = max(1, settings.train_slot_work // step_work(run, _limits()))
     metrics: list[dict[str, Any]] = []
@@ -141,7 +141,7 @@ async def _train(
     while True:
         count = min(piece, remaining)
         try:
-            async with _training_slots().hold(client, background):
+            async with _training_slots().hold(client, Turn.STREAM if stream else Turn.LONG):
                 if request is not None and await request.is_disconnected():
                     return metrics  # nobody will read it: a queue of hang-ups passes quickly
                 done = await run_in_threadpool(run.train, count, settings.train_max_abs_weight)
@@ -176,11 +176,11 @@ def _answer_json(run: Run, metrics: list[dict[str, Any]], shown: Shown) -> str:
     return StepResponse.model_validate(answer).model_dump_json()
 
 
-async def _in_place(client: str, work: Callable[[], T], background: bool = False) -> T:
+async def _in_place(client: str, work: Callable[[], T], turn: Turn = Turn.QUICK) -> T:
     """``work()`` in a training place and a worker thread: unpacking a run from a request (~0.1 s
     for a big net), training, an answer's boundary. A crowd cannot starve everyone else."""
     try:
-        async with _training_slots().hold(client, background):
+        async with _training_slots().hold(client, turn):
             return await run_in_threadpool(work)
     except Busy:
         raise _busy() from None
@@ -197,14 +197,16 @@ def _trained_json(run: Run, steps: int, shown: Shown) -> tuple[list[dict[str, An
 
 
 async def _train_and_answer(
-    run: Run, steps: int, shown: Shown, client: str, background: bool = False
+    run: Run, steps: int, shown: Shown, client: str, stream: bool = False
 ) -> tuple[list[dict[str, Any]], str]:
     """Train ``steps`` and answer: in one turn when they fit in one piece, so a small request is
     not sent to the back of the queue between its phases; else in pieces, then the answer."""
     if _fits(run, steps):
-        return await _in_place(client, lambda: _trained_json(run, steps, shown), background)
-    metrics = await _train(run, steps, client, background=background)
-    return metrics, await _in_place(client, lambda: _answer_json(run, metrics, shown), background)
+        turn = Turn.STREAM if stream else Turn.QUICK
+        return await _in_place(client, lambda: _trained_json(run, steps, shown), turn)
+    metrics = await _train(run, steps, client, stream=stream)
+    turn = Turn.STREAM if stream else Turn.LONG
+    return metrics, await _in_place(client, lambda: _answer_json(run, metrics, shown), turn)
 
 
 @cache
@@ -313,7 +315,7 @@ async def _stream_run(request: StreamRequest, http: Request) -> tuple[StreamRequ
         grid, neuron_grid = request.grid, request.neuron_grid
         return _run(request.state, steps=every, steps_field="every", grid=grid, neuron_grid=neuron_grid)
 
-    run = await _in_place(_client(http), opened, background=True)
+    run = await _in_place(_client(http), opened, Turn.STREAM)
     return request, run
 
 
@@ -381,7 +383,7 @@ async def _get_stream_run(
             raise _from_train_error(error, ("query",)) from None
         return run
 
-    run = await _in_place(_client(http), opened, background=True)
+    run = await _in_place(_client(http), opened, Turn.STREAM)
     options = {"every": every, "shown": Shown(grid, with_predictions), "interval_ms": interval_ms}
     return run, start, until, options
 
@@ -393,7 +395,7 @@ async def _replayed(
     any other (in places, in pieces, fairly; 503 when busy), stopping if the client hangs up."""
     run, start, until, options = prepared
     if start > 0:
-        await _train(run, start, _client(http), http, background=True)
+        await _train(run, start, _client(http), http, stream=True)
     return run, until - run.step, options
 
 

@@ -18,7 +18,7 @@ from app.graph_service import GraphService, cache_key
 from app.render import Renderer
 from app.schemas import GraphRequest
 from app.settings import get_settings
-from app.slots import Busy, Slots
+from app.slots import Busy, Slots, Turn
 from tests.live import Server, running
 
 from .attacks import ATTACKS, big_invalid_body, measure
@@ -188,7 +188,7 @@ def test_a_freed_place_goes_to_the_client_holding_fewest_then_first_come():
     assert served[:2] == ["a1", "a2"] and served[2] == "b1", served
 
 
-def test_a_request_goes_before_a_streams_chunk_then_the_client_that_used_the_places_least():
+def test_quick_turns_go_first_then_long_requests_then_streams_then_the_client_that_used_least():
     async def scenario() -> list[str]:
         slots = Slots(1, timeout=5)
         for client, seconds in [("heavy", 0.2), ("light", 0.01)]:  # their use so far
@@ -196,13 +196,14 @@ def test_a_request_goes_before_a_streams_chunk_then_the_client_that_used_the_pla
                 await asyncio.sleep(seconds)
         served: list[str] = []
 
-        async def work(client: str, name: str, background: bool = False) -> None:
-            async with slots.hold(client, background):
+        async def work(client: str, name: str, turn: Turn = Turn.QUICK) -> None:
+            async with slots.hold(client, turn):
                 served.append(name)
 
         assert slots.acquire()  # busy while everyone queues, in this order:
         tasks = [
-            asyncio.create_task(work("stream", "stream chunk", background=True)),
+            asyncio.create_task(work("stream", "stream piece", Turn.STREAM)),
+            asyncio.create_task(work("long", "long request's piece", Turn.LONG)),
             asyncio.create_task(work("heavy", "heavy user")),
             asyncio.create_task(work("light", "light user")),
         ]
@@ -211,7 +212,7 @@ def test_a_request_goes_before_a_streams_chunk_then_the_client_that_used_the_pla
         await asyncio.gather(*tasks)
         return served
 
-    assert run(scenario()) == ["light user", "heavy user", "stream chunk"]
+    assert run(scenario()) == ["light user", "heavy user", "long request's piece", "stream piece"]
 
 
 def test_a_full_queue_answers_busy_at_once_and_a_long_wait_answers_busy_at_the_timeout():
