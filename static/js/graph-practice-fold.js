@@ -73,9 +73,9 @@ export function ready(graph, id, ask, known) {
 
 /** The numbers inside the folded boxes a question needs, which the boxes do not show: "In L's box: f = -2.0000." */
 export function givens(graph, id, ask) {
-  const around = ask === "grad" ? graph.consumers.get(id).map((c) => boxOf(graph).get(c.id)) : [id];
+  const around = ask === "grad" ? graph.consumers.get(id).map((c) => drawnAs(graph, c.id)) : [id];
   const parts = [];
-  for (const box of new Set(around.filter((b) => b && isBox(graph, b)))) {
+  for (const box of new Set(around.filter((b) => isBox(graph, b)))) {
     const leaves = graph.within.get(box).map((m) => graph.byId.get(m));
     const given = leaves.filter((n) => n.inputs.length === 0 && n.role !== "constant");
     if (given.length) parts.push(`In ${graph.names.get(box)}'s box: ${given.map((n) => `${graph.names.get(n.id)} = ${fmt(n.data)}`).join(", ")}.`);

@@ -42,13 +42,13 @@ export function gradHint(graph, id, mistake, terms) {
   }
   const p = mistake.use.parent;
   const pn = graph.names.get(p.id);
-  const where = mistake.use.through ? `${pn}'s box` : `${pn}'s node`;
+  const where = graph.within && graph.within.has(p.id) ? `${pn}'s box` : `${pn}'s node`;
   const local = mistake.use.through ? `∂${pn}/∂${name} through ${pn}'s box` : `∂${pn}/∂${name}`;
   if (mistake.kind === "upstream") {
     return `Hint: check the upstream grad. Multiply ${local} by ${pn}.grad (on ${where}), the grad flowing down into ${name}.`;
   }
   if (mistake.use.through) {
-    return `Hint: check the local derivative ${local}, ${pn} = ${madeOf(graph, p)}: the chain rule through each operation inside it. The upstream grad is ${pn}.grad, on ${where}.`;
+    return `Hint: check the local derivative ${local} (${pn} = ${madeOf(graph, p)}): the chain rule through each operation inside it. The upstream grad is ${pn}.grad, on ${where}.`;
   }
   return `Hint: check the local derivative ${local}, for ${pn} = ${exprOf(graph, p)}. The upstream grad is ${pn}.grad, on ${where}.`;
 }
@@ -60,7 +60,8 @@ export function boxWorking(graph, id, terms) {
     const pn = graph.names.get(t.parent.id);
     return `${pn}.grad × ∂${pn}/∂${name}${t.through ? ` (through ${pn}'s box)` : ""}`;
   });
-  const numbers = terms.map((t) => `${fmt(t.upstream)} × ${Number.isFinite(t.local) ? fmt(t.local) : "?"}`);
+  const num = (x) => (!Number.isFinite(x) ? "?" : x < 0 ? `(${fmt(x)})` : fmt(x));
+  const numbers = terms.map((t) => `${num(t.upstream)} × ${num(t.local)}`);
   return `${name}.grad = ${symbols.join(" + ")} = ${numbers.join(" + ")} = ${fmt(graph.byId.get(id).grad)}`;
 }
 

@@ -46,6 +46,7 @@ export function createPractice(host) {
     tries: 0, // wrong answers to the question on screen
     score: NO_SCORE(),
     restore: null, // progress from the URL ({got, score}) for the graph to come
+    focusAnswer: false, // a box just opened: to the answer field, to work inside it
   };
 
   const graph = () => host.graph();
@@ -164,7 +165,7 @@ export function createPractice(host) {
       p.tries = 0;
       const inside = group();
       feedback(inside ? `Opened ${inside.name} = ${inside.summary}: its values are asked next.` : "", "", "");
-      if (inside && inside.members.includes(pending())) $("practice-answer").focus({ preventScroll: true });
+      p.focusAnswer = Boolean(inside && inside.members.includes(pending())); // once the field is enabled
     } else if (opened.length > 1 || now.includes(p.focus)) p.focus = null;
   }
 
@@ -187,6 +188,8 @@ export function createPractice(host) {
     const svg = host.svg();
     if (p.ask === "data" && svg) hideData(svg, g, new Set(asked().filter((id) => !p.known.has(id))));
     renderPanel(pending());
+    if (p.focusAnswer) $("practice-answer").focus({ preventScroll: true });
+    p.focusAnswer = false;
   }
 
   /** The question for `id`, inside the group opened last if it is there, with the numbers a box hides. */
