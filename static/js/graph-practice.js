@@ -206,7 +206,7 @@ export function createPractice(host) {
     const what = p.ask === "grad" ? "grads" : "data";
     const left = leftInside(graph(), asked(), p.known);
     if (left.count) {
-      return `Done on screen. ${left.count} ${what} left inside ${left.boxes.join(", ")}: open a box (click it, or Tab to it and press Enter) to practise inside it, or G to open them all.`;
+      return `Done on screen. ${left.count} ${what} left inside ${left.boxes.join(", ")}: open a box (click it, or Tab to it and press Enter) to practise inside it.`;
     }
     return `Done: all ${asked().length} ${what} worked out. Next exercise, or ask for the ${p.ask === "grad" ? "data" : "grads"}.`;
   }
