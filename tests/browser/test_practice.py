@@ -281,7 +281,8 @@ def test_a_folded_graph_asks_the_boxes_on_screen_then_inside_the_box_opened(page
     assert asked(page) == "L"
     answer(page, "1")
     # d.grad = L.grad x f: f is inside L's box, so the question gives it
-    assert page.locator("#practice-question").inner_text() == "What is d.grad (∂L/∂d)? In L's box: f = -2.0000."
+    question = page.locator("#practice-question").inner_text()
+    assert question == "What is d.grad (∂L/∂d)? In L's box: f = -2.0000."
     answer(page, "1")
     assert page.locator("#practice-hint").inner_text().startswith("Hint: check the local derivative ∂L/∂d")
     assert "on L's box" in page.locator("#practice-hint").inner_text()
@@ -308,7 +309,8 @@ def test_a_folded_graph_asks_the_boxes_on_screen_then_inside_the_box_opened(page
     assert grads(page)["b"] == "grad -4.0000" and grads(page)["a"] == "grad ?"
     answer(page, "6")
     assert page.locator("#practice-verdict").inner_text() == "✓ Right: a.grad = 6.0000."
-    assert page.locator("#practice-question").inner_text().startswith("Done on screen. 2 grads left inside L, d:")
+    left = page.locator("#practice-question").inner_text()
+    assert left.startswith("Done on screen. 2 grads left inside L, d:"), left
     assert page.locator("#practice-score").inner_text() == "Score: 4 of 7 right first time (1 after a hint)."
     # G folds every statement, G again opens them all: f and c are asked, in backward order
     page.focus("#practice-toggle")
@@ -340,7 +342,9 @@ def test_a_value_feeding_folded_boxes_is_asked_through_them(page) -> None:
     # derivative alone, without h1's upstream grad
     answer(page, "0.8")
     hint = page.locator("#practice-hint").inner_text()
-    assert hint.startswith("Hint: check the upstream grad. Multiply ∂h1/∂i2 through h1's box by h1.grad"), hint
+    assert hint.startswith("Hint: check the upstream grad. Multiply ∂h1/∂i2 through h1's box by h1.grad"), (
+        hint
+    )
     answer(page, f"{by_label['i2']['grad']:.4f}")
     assert page.locator("#practice-verdict").inner_text().startswith("✓ Right: i2.grad")
     working = page.locator("#practice-hint").inner_text()
@@ -365,7 +369,8 @@ def test_folded_practice_screens(page, screenshots, theme) -> None:
     wait_question(page, "In e = a·b:")
     answer(page, "4")  # wrong: the hint shows
     page.screenshot(path=screenshots / f"practice-folded-{theme}-1366.png")
-    for id_ in ["practice-question", "practice-verdict", "practice-hint", "practice-answer", "practice-score"]:
+    ids = ["practice-question", "practice-verdict", "practice-hint", "practice-answer", "practice-score"]
+    for id_ in ids:
         box = page.evaluate(
             """(id) => { const el = document.getElementById(id); const r = el.getBoundingClientRect();
               return [parseFloat(getComputedStyle(el).fontSize), r.top, r.bottom, r.left, r.right]; }""",
@@ -415,7 +420,7 @@ def test_an_exercises_progress_survives_a_reload_and_next_starts_fresh(page) -> 
         answer(page, str(LECTURE_GRADS[name]))
     page.wait_for_function("() => location.hash === '#practice=1/0&got=n6.n5.n4&score=3.0.0'")
     page.reload()
-    page.wait_for_function("() => /^What is c.grad/.test(document.getElementById('practice-question').textContent)")
+    wait_question(page, "What is c.grad")
     assert page.locator("#practice-score").inner_text() == "Score: 3 of 7 right first time."
     assert nodes(page)["d"][1] == "grad -2.0000" and nodes(page)["c"][1] == "grad ?"
     page.click("#practice-next")
