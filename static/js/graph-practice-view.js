@@ -15,11 +15,14 @@ function exprWith(n, texts) {
 /** The operation that makes `n`, in its inputs' names. */
 const exprOf = (graph, n) => exprWith(n, n.inputs.map((i) => graph.names.get(i)));
 
-/** What value `id` is made by, as shown: its operation, or a folded box's summary. */
-const madeOf = (graph, n) => {
+/** A folded box's summary (its statement's short formula), or null when `n` is not a box. */
+const boxSummary = (graph, n) => {
   const group = graph.within && graph.within.has(n.id) && graph.groups.find((g) => g.output === n.id);
-  return group ? `${group.summary}, folded` : exprOf(graph, n);
+  return group ? group.summary : null;
 };
+
+/** What value `n` is made by, as shown: its operation, or a folded box's summary. */
+const madeOf = (graph, n) => (boxSummary(graph, n) ? `${boxSummary(graph, n)}, folded` : exprOf(graph, n));
 
 /** The question for value `id`, which has `uses` uses on screen. */
 export function question(graph, id, ask, uses) {
@@ -48,7 +51,7 @@ export function gradHint(graph, id, mistake, terms) {
     return `Hint: check the upstream grad. Multiply ${local} by ${pn}.grad (on ${where}), the grad flowing down into ${name}.`;
   }
   if (mistake.use.through) {
-    return `Hint: check the local derivative ${local} (${pn} = ${madeOf(graph, p)}): the chain rule through each operation inside it. The upstream grad is ${pn}.grad, on ${where}.`;
+    return `Hint: check the local derivative ${local} (${pn} = ${boxSummary(graph, p)}): the chain rule through each operation inside it. The upstream grad is ${pn}.grad, on ${where}.`;
   }
   return `Hint: check the local derivative ${local}, for ${pn} = ${exprOf(graph, p)}. The upstream grad is ${pn}.grad, on ${where}.`;
 }
@@ -68,8 +71,8 @@ export function boxWorking(graph, id, terms) {
 /** The hint for a wrong data: where to look. */
 export function dataHint(graph, id) {
   const n = graph.byId.get(id);
-  if (graph.within && graph.within.has(id)) {
-    return `Hint: work through the box. ${graph.names.get(id)} = ${madeOf(graph, n)}: take the data flowing into it and the numbers given inside it, one operation at a time.`;
+  if (boxSummary(graph, n)) {
+    return `Hint: work through the box. ${graph.names.get(id)} = ${boxSummary(graph, n)}: take the data flowing into it and the numbers given inside it, one operation at a time.`;
   }
   const ins = [...new Set(n.inputs.map((i) => graph.names.get(i)))].join(" and ");
   return `Hint: check the operation. ${graph.names.get(id)} = ${exprOf(graph, n)}: take the data of ${ins} (on their nodes) and apply it.`;
@@ -78,7 +81,7 @@ export function dataHint(graph, id) {
 /** The working of a value's data: "d = e + c = -6.0000 + 10.0000 = 4.0000" (a folded box: its summary). */
 export function dataWorking(graph, id) {
   const n = graph.byId.get(id);
-  if (graph.within && graph.within.has(id)) return `${graph.names.get(id)} = ${madeOf(graph, n)} = ${fmt(n.data)}`;
+  if (boxSummary(graph, n)) return `${graph.names.get(id)} = ${boxSummary(graph, n)} = ${fmt(n.data)} (open the box for each step)`;
   const numbers = n.inputs.map((i) => graph.byId.get(i).data).map((x) => (x < 0 ? `(${fmt(x)})` : fmt(x)));
   return `${graph.names.get(id)} = ${exprOf(graph, n)} = ${exprWith(n, numbers)} = ${fmt(n.data)}`;
 }

@@ -427,3 +427,16 @@ def test_an_exercises_progress_survives_a_reload_and_next_starts_fresh(page) -> 
     page.wait_for_function("() => location.hash === '#practice=1/1'")
     page.wait_for_function("() => /^Score: 0 of/.test(document.getElementById('practice-score').textContent)")
     assert all_grads_hidden(page)
+
+
+def test_the_forward_variant_on_a_folded_graph_gives_what_a_box_hides(page) -> None:
+    open_exercise(page, "1/0&ask=data&fold=0.1.2")
+    question = page.locator("#practice-question").inner_text()
+    assert question == "What is e's data? (e = a·b, folded) In e's box: a = 2.0000, b = -3.0000."
+    assert nodes(page)["e"][1] == "data ?"  # a box's texts: name, summary, data, grad
+    answer(page, "-1")
+    assert page.locator("#practice-hint").inner_text().startswith("Hint: work through the box. e = a·b")
+    answer(page, "-6")
+    assert page.locator("#practice-hint").inner_text() == "Working: e = a·b = -6.0000 (open the box for each step)"
+    assert nodes(page)["e"][1] == "data -6.0000"
+    assert page.locator("#practice-question").inner_text().startswith("What is d's data? (d = e + c, folded)")
