@@ -71,14 +71,18 @@ export function ready(graph, id, ask, known) {
   return ins.every((i) => known.has(i));
 }
 
-/** The numbers inside the folded boxes a question needs, which the boxes do not show: "In L's box: f = -2.0000." */
+/** A number as the page writes it, without trailing zeros (-0.4000 -> -0.4). */
+const short = (x) => fmt(x).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+
+/** The numbers inside the folded boxes a question needs, which the boxes do not show: "In L's box: f = -2." */
 export function givens(graph, id, ask) {
   const around = ask === "grad" ? graph.consumers.get(id).map((c) => drawnAs(graph, c.id)) : [id];
   const parts = [];
   for (const box of new Set(around.filter((b) => isBox(graph, b)))) {
     const leaves = graph.within.get(box).map((m) => graph.byId.get(m));
     const given = leaves.filter((n) => n.inputs.length === 0 && n.role !== "constant");
-    if (given.length) parts.push(`In ${graph.names.get(box)}'s box: ${given.map((n) => `${graph.names.get(n.id)} = ${fmt(n.data)}`).join(", ")}.`);
+    const numbers = given.map((n) => `${graph.names.get(n.id)} = ${short(n.data)}`);
+    if (given.length) parts.push(`In ${graph.names.get(box)}'s box: ${numbers.join(", ")}.`);
   }
   return parts.join(" ");
 }

@@ -192,13 +192,13 @@ export function createPractice(host) {
     p.focusAnswer = false;
   }
 
-  /** The question for `id`, inside the group opened last if it is there, with the numbers a box hides. */
+  /** The question for `id`, inside the group opened last if it is there. */
   function questionFor(id) {
     const g = graph();
     const uses = p.ask === "grad" && id !== g.output ? visibleTerms(g, id).length : 0;
     const inside = group();
     const where = inside && inside.members.includes(id) ? `In ${inside.name} = ${inside.summary}: ` : "";
-    return [where + question(g, id, p.ask, uses), givens(g, id, p.ask)].filter(Boolean).join(" ");
+    return where + question(g, id, p.ask, uses);
   }
 
   /** What is left when nothing on screen is: the values inside folded boxes, or nothing. */
@@ -213,6 +213,9 @@ export function createPractice(host) {
 
   function renderPanel(id) {
     $("practice-question").textContent = id ? questionFor(id) : doneText();
+    const given = id ? givens(graph(), id, p.ask) : ""; // the numbers a folded box hides
+    $("practice-given").textContent = given;
+    $("practice-given").hidden = !given;
     for (const x of ["practice-answer", "practice-check", "practice-show"]) $(x).disabled = !id;
     $("practice-exercise").textContent = p.exercise
       ? `Exercise ${p.exercise.seed} · ${p.exercise.title}`
