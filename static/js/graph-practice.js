@@ -47,6 +47,7 @@ export function createPractice(host) {
     score: NO_SCORE(),
     restore: null, // progress from the URL ({got, score}) for the graph to come
     focusAnswer: false, // a box just opened: to the answer field, to work inside it
+    startedOn: "", // the key of the graph the progress belongs to
   };
 
   const graph = () => host.graph();
@@ -126,6 +127,7 @@ export function createPractice(host) {
       p.restore = null;
     }
     settle();
+    p.startedOn = p.key;
     feedback("", "", "");
     host.setStep(0); // shows the page, which syncs
   }
@@ -133,7 +135,12 @@ export function createPractice(host) {
   function start() {
     setOn(true);
     host.stopPlay();
-    if (graph()) restart();
+    const g = graph();
+    if (g && p.got.length && p.startedOn === keyOf(g) && asked().some((id) => !p.known.has(id))) {
+      // Q pressed twice by mistake loses nothing: the same graph, unfinished, picks up where it was
+      feedback(`Welcome back: the ${p.got.length} worked out so far are kept.`, "", "");
+      host.setStep(0);
+    } else if (g) restart();
     $("practice-answer").focus();
     host.writeHash();
   }

@@ -402,6 +402,12 @@ def test_a_typed_programs_progress_survives_a_reload(page) -> None:
     assert page.locator("#practice-score").inner_text() == score
     before = grads(page)
     question = page.locator("#practice-question").inner_text()
+    # leaving practice and coming back (Q twice, by mistake) keeps the work too
+    page.click("#practice-stop")
+    assert all(t != "grad ?" for t in grads(page).values())
+    page.keyboard.press("q")
+    assert page.locator("#practice-verdict").inner_text() == "Welcome back: the 3 worked out so far are kept."
+    assert grads(page) == before and page.locator("#practice-score").inner_text() == score
     page.wait_for_function("() => /&got=(\\w+\\.){2}\\w+&score=1\\.1\\.1$/.test(location.hash)")
     page.reload()
     page.wait_for_function("(s) => document.getElementById('practice-score').textContent === s", arg=score)
