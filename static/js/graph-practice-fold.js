@@ -57,8 +57,14 @@ export function visibleTerms(graph, id) {
     }
     through.get(box).value += t.value;
   }
+  // a box used both inside and by its own output's operation: one use, all through the box
+  const merged = [];
+  for (const t of terms) {
+    if (!t.through && through.has(t.parent.id)) through.get(t.parent.id).value += t.value;
+    else merged.push(t);
+  }
   for (const t of through.values()) t.local = t.upstream !== 0 ? t.value / t.upstream : NaN;
-  return terms;
+  return merged;
 }
 
 /**
