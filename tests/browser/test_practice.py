@@ -450,3 +450,13 @@ def test_the_forward_variant_on_a_folded_graph_gives_what_a_box_hides(page) -> N
     assert working == "Working: e = a·b = -6.0000 (open the box for each step)"
     assert nodes(page)["e"][1] == "data -6.0000"
     assert page.locator("#practice-question").inner_text().startswith("What is d's data? (d = e + c, folded)")
+
+
+def test_a_tampered_progress_link_counts_what_it_can_as_shown(page) -> None:
+    """Ids the graph does not have are dropped; a score that does not add up to the values got
+    counts them shown (nobody gets a score by editing a link)."""
+    open_exercise(page, "1/0&got=n6.zzz.n5.<b>&score=9.9.9&fold=x")
+    assert asked(page) == "d"
+    assert page.locator("#practice-score").inner_text() == "Score: 0 of 7 right first time (2 shown)."
+    assert nodes(page)["f"][1] == "grad 4.0000" and nodes(page)["d"][1] == "grad ?"
+    assert page.console_errors == []
