@@ -252,7 +252,7 @@ def test_a_link_restores_practice_on_a_typed_program(page) -> None:
         page.locator("#practice-exercise").inner_text()
         == "Your own program. Next loads a generated exercise."
     )
-    assert page.evaluate("() => location.hash").endswith("&practice=data")
+    page.wait_for_function("() => /&practice=data&got=\\w+&score=1\\.0\\.0$/.test(location.hash)")
 
 
 # ---------------------------------------------------------------- folded graphs, one group at a time
