@@ -7,10 +7,10 @@
 const ID = /^[A-Za-z0-9_-]{1,40}$/;
 const MAX_GOT = 5000; // more ids than any graph the server draws
 
-/** The hash's practice tail for `progress` ({got, score}) and `fold`: "&got=n6.n5&score=1.0.1&fold=0.2". */
+/** The hash's practice tail for `progress` ({got, score}, or null) and `fold`: "&got=n6.n5&score=1.0.1&fold=0.2". */
 export function progressTail(progress, fold) {
   let tail = "";
-  if (progress.got.length) {
+  if (progress && progress.got.length) {
     const { first, later, shown } = progress.score;
     tail += `&got=${progress.got.join(".")}&score=${first}.${later}.${shown}`;
   }

@@ -48,9 +48,11 @@ export function createPractice(host) {
     restore: null, // progress from the URL ({got, score}) for the graph to come
     focusAnswer: false, // a box just opened: to the answer field, to work inside it
     startedOn: "", // the key of the graph the progress belongs to
+    progressOf: "", // and the program (source and values) it belongs to
   };
 
   const graph = () => host.graph();
+  const programKey = () => JSON.stringify([host.program().source, host.program().values]);
   const asked = () => askOrder(graph(), p.ask); // the whole graph's, folded or not
   const group = () => (p.focus === null ? null : (graph().groups || []).find((x) => x.statement === p.focus));
 
@@ -77,7 +79,9 @@ export function createPractice(host) {
       more = false;
       for (const n of g.nodes) {
         if (p.known.has(n.id) || !givenAway(g, n.id, p.ask)) continue;
-        if (g.consumers.get(n.id).every((c) => p.known.has(c.id))) more = p.known.add(n.id) && true;
+        if (!g.consumers.get(n.id).every((c) => p.known.has(c.id))) continue;
+        p.known.add(n.id);
+        more = true;
       }
     }
   }
@@ -128,6 +132,7 @@ export function createPractice(host) {
     }
     settle();
     p.startedOn = p.key;
+    p.progressOf = programKey();
     feedback("", "", "");
     host.setStep(0); // shows the page, which syncs
   }
@@ -317,7 +322,8 @@ export function createPractice(host) {
   /** The URL's hash while practising (null when not), with the progress so far. */
   function hash(state) {
     if (!p.on) return null;
-    const tail = progressTail(p.restore || p, host.fold());
+    // the progress, while the program on screen is the one it was made on (not one being typed)
+    const tail = progressTail(p.restore || (programKey() === p.progressOf ? p : null), host.fold());
     const ask = p.ask === "data" ? "&ask=data" : "";
     if (p.exercise) return `#practice=${p.exercise.level}/${p.exercise.seed}${ask}${tail}`;
     return `${hashOf({ ...state, step: null })}&practice=${p.ask}${tail}`;

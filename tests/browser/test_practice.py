@@ -115,8 +115,10 @@ def test_next_loads_the_next_exercise_and_the_url_names_it(page) -> None:
     page.click("#practice-next")
     page.wait_for_function("() => location.hash === '#practice=2/8'")
     page.wait_for_function("(s) => document.getElementById('source').value !== s", arg=first)
+    page.wait_for_function(
+        "() => document.getElementById('practice-exercise').textContent.startsWith('Exercise 8 · Level 2')"
+    )
     page.wait_for_function("() => /^What is/.test(document.getElementById('practice-question').textContent)")
-    assert page.locator("#practice-exercise").inner_text().startswith("Exercise 8 · Level 2")
     assert all_grads_hidden(page)
     page.select_option("#practice-level", "4")
     page.wait_for_function("() => location.hash === '#practice=4/0'")
@@ -419,6 +421,12 @@ def test_a_typed_programs_progress_survives_a_reload(page) -> None:
     # the last one, p (used twice), is asked and answered as if nothing had happened
     answer(page, "-2")
     assert page.locator("#practice-question").inner_text().startswith("Done: all 4 grads worked out.")
+    # a program being typed (here, not yet one: the last good graph stays) is not the one the
+    # progress was made on, so its link carries none
+    page.fill("#source", "p = 2.0\nq = -3.0\nr = p*q +\n")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('error')")
+    page.wait_for_function("() => location.hash.includes('practice=grad') && location.hash.includes('q+%2B')")
+    assert "got=" not in page.evaluate("() => location.hash")
 
 
 def test_an_exercises_progress_survives_a_reload_and_next_starts_fresh(page) -> None:
