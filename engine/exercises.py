@@ -10,7 +10,9 @@ Seed 0 of levels 1 and 3 is the lecture's own graph. The same level and seed alw
 same exercise: everything is drawn from ``random.Random`` seeded with both. Each draw is built
 with the engine and run backward; a draw with a math error, a grad its central difference
 disagrees with, a neuron too saturated to teach anything, or (levels 1-2) a number a person
-can't work out on paper is drawn again from the same generator, so redraws repeat too.
+can't work out on paper is drawn again from the same generator, so redraws repeat too. Should
+``MAX_ATTEMPTS`` draws all fail, the seed picks one of the level's known-good ``FALLBACK``
+exercises instead: ``exercise()`` never raises for a level and seed in range.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .gradcheck import gradcheck
 from .nn import ACTIVATIONS
 from .train import sample_program
 
-__all__ = ["LEVELS", "MAX_SEED", "NICE_MAX", "Exercise", "exercise", "is_nice"]
+__all__ = ["FALLBACK", "LEVELS", "MAX_SEED", "NICE_MAX", "Exercise", "exercise", "fallback", "is_nice"]
 
 LEVELS = range(1, 6)
 MAX_SEED = 2**31 - 1
@@ -98,7 +100,14 @@ def exercise(level: int, seed: int) -> Exercise:
         nodes = checked(source, values)
         if nodes is not None and good(nodes):
             return Exercise(level, seed, source, values, title)
-    raise RuntimeError(f"no exercise found for level {level}, seed {seed}")  # tests: never happens
+    return fallback(level, seed)
+
+
+def fallback(level: int, seed: int) -> Exercise:
+    """The exercise when no draw passed: one of the level's ``FALLBACK`` exercises, picked by the
+    seed (tests/engine/test_exercises.py checks each passes the level's own checks)."""
+    choices = FALLBACK[level]
+    return Exercise(level, seed, *choices[seed % len(choices)])
 
 
 def checked(source: str, values: dict[str, float]) -> list[Value] | None:
@@ -321,4 +330,58 @@ LEVEL_DRAWS: dict[int, tuple[Callable[[random.Random], Draw], Callable[[list[Val
     3: (_level3, _lively),
     4: (_level4, _lively),
     5: (_level5, _lively),
+}
+
+
+# Known-good exercises of each level (the lecture's, and draws of seeds 1 to 3 frozen): what
+# ``exercise()`` gives if every draw for a seed failed. Each passes its level's checks.
+FALLBACK: dict[int, list[Draw]] = {
+    1: [
+        LECTURE[1],
+        (
+            "v1 = u1 + u2\nv2 = v1 + u3\nv3 = u4*v2\nL = u5*v3",
+            {"u1": -2.5, "u2": -5.0, "u3": 0.5, "u4": 1.0, "u5": -4.0},
+            "Level 1 · + and * over 5 values",
+        ),
+    ],
+    2: [
+        (
+            "a = v/r\nx = w - u\ni = x + u\ns = a + c\nL = s*i",
+            {"v": 2.0, "r": 0.5, "w": 5.0, "u": -3.0, "c": -4.0},
+            "Level 2 · a value used twice, - and /",
+        ),
+        (
+            "n = h - i\np = j/k\nq = n + m\nr = p/m\nL = q + r",
+            {"h": 5.0, "i": 5.0, "j": 4.0, "k": -0.5, "m": -0.5},
+            "Level 2 · a value used twice, - and /",
+        ),
+    ],
+    3: [
+        LECTURE[3],
+        (
+            "n = bias + i1*k1 + i2*k2 + i3*k3\no = 1/(1 + exp(-n))\nloss = -log(1 - o)",
+            {"i1": 0.0, "i2": -1.9, "i3": -0.3, "k1": 1.0, "k2": 1.6, "k3": -1.1, "bias": 0.4},
+            "Level 3 · a sigmoid neuron written with exp, log loss",
+        ),
+    ],
+    4: [
+        (
+            "h1 = relu(w1_1*a1 + w1_2*a2 + b1)\nh2 = relu(a1*w2_1 + a2*w2_2 + b2)\n"
+            "loss = (h1 - y1)**2 + (h2 - y2)**2",
+            {"a1": 2.9, "a2": 2.3, "w1_1": 1.2, "w1_2": 1.0, "b1": 1.2}
+            | {"w2_1": -1.2, "w2_2": -0.5, "b2": -1.3, "y1": 0.0, "y2": 0.0},
+            "Level 4 · a layer of two relu neurons",
+        ),
+    ],
+    5: [
+        (
+            "h1_1 = tanh(b1_1 + w1_1_1*x1 + w1_1_2*x2)\nh1_2 = tanh(b1_2 + w1_2_1*x1 + w1_2_2*x2)\n"
+            "h1_3 = tanh(b1_3 + w1_3_1*x1 + w1_3_2*x2)\n"
+            "score = b2_1 + w2_1_1*h1_1 + w2_1_2*h1_2 + w2_1_3*h1_3\nloss = -log(sigmoid(y*score))",
+            {"x1": -0.81, "x2": -0.75, "b1_1": -0.3, "w1_1_1": -0.2, "w1_1_2": 0.8, "b1_2": -0.9}
+            | {"w1_2_1": 0.6, "w1_2_2": 0.3, "b1_3": 0.9, "w1_3_1": -0.2, "w1_3_2": 0.7, "b2_1": 0.8}
+            | {"w2_1_1": 0.6, "w2_1_2": -0.2, "w2_1_3": -0.5, "y": -1.0},
+            "Level 5 · a 2-3-1 tanh MLP, log loss",
+        ),
+    ],
 }

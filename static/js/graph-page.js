@@ -173,8 +173,9 @@ const autoFit = () => camera.fit(graph, state.theme, stepNode(graph, state.step)
 function applyStep() {
   if (!graph) return;
   const svg = svgOf();
-  const shown = revealed(graph, state.step);
-  const current = stepNode(graph, state.step);
+  const practising = practice.view(); // practice shows the values worked out, not a step's
+  const shown = practising ? practising.shown : revealed(graph, state.step);
+  const current = practising ? practising.current : stepNode(graph, state.step);
   const stepping = state.step !== null;
   document.body.classList.toggle("stepping", stepping);
   if (svg) showStep(svg, graph, shown, current, state.selected);
@@ -223,6 +224,8 @@ const practice = createPractice({
   setStep,
   load: (source, values) => loadProgram(source, values),
   program: () => state,
+  fold: () => state.fold,
+  foldAs: (statements) => (state.fold = statements),
   svg: svgOf,
   stopPlay,
   writeHash: () => writeHash(),

@@ -1,8 +1,7 @@
 /* Practice mode's judge: what to ask next, whether an answer is right, and which factor of the
    chain rule a wrong one got wrong. No maths of its own: every number comes from the graph API
-   (a value's `data` and `grad`, each use's upstream `p.grad` and local derivative `p.local[i]`). */
-
-import { gradTerms } from "./graph-model.js";
+   (a value's `data` and `grad`, each use's upstream `p.grad` and local derivative `p.local[i]`;
+   a use through a folded box: graph-practice-fold.js). */
 
 // An answer is right within 1% of the true value, or within 0.005 of it (two decimals are enough).
 export const REL_TOL = 0.01;
@@ -19,29 +18,27 @@ export function parseAnswer(text) {
   return Number(s);
 }
 
-/**
- * The values asked for, in order: for "grad" every value in backward order (the page's steps
- * reveal them in that order); for "data" every operation's result in topological order (the
- * leaves and constants are given).
- */
-export function askOrder(graph, ask) {
-  if (ask === "grad") return graph.order;
-  return graph.nodes.filter((n) => n.inputs.length > 0).map((n) => n.id);
-}
-
 /** Given away without asking: a constant's grad (nobody works that one out). */
 export const givenAway = (graph, id, ask) => ask === "grad" && graph.byId.get(id).role === "constant";
 
 /**
- * Why `x` is not the grad of `id`, as {kind, use}: "start" (the output: d out / d out),
- * "sum" (the value has several uses and the answer is only some of their terms), "upstream"
- * (the answer is the local derivative alone, or times the consumer's data instead of its grad)
- * or "local" (the upstream grad is on screen, so the local derivative is the factor to check).
- * `use` is the consumer {parent, index} the hint is about.
+ * Every value asked for in the whole graph, in order: for "grad" all but the constants in backward
+ * order; for "data" every operation's result in topological order (the leaves are given).
  */
-export function gradMistake(graph, id, x) {
+export function askOrder(graph, ask) {
+  if (ask === "grad") return graph.backward_order.filter((id) => !givenAway(graph, id, ask));
+  return graph.nodes.filter((n) => n.inputs.length > 0).map((n) => n.id);
+}
+
+/**
+ * Why `x` is not the grad of `id`, whose `terms` are its uses on screen, as {kind, use}: "start"
+ * (the output: d out / d out), "sum" (the value has several uses and the answer is only some of
+ * their terms), "upstream" (the answer is the local derivative alone, or times the consumer's data
+ * instead of its grad) or "local" (the upstream grad is on screen, so the local derivative is the
+ * factor to check). `use` is the term {parent, index, through} the hint is about.
+ */
+export function gradMistake(graph, id, x, terms) {
   if (id === graph.output) return { kind: "start", use: null };
-  const terms = gradTerms(graph, id);
   if (terms.length > 1) {
     // some of the uses' terms but not all: a forgotten "+="
     for (let mask = 1; mask < (1 << terms.length) - 1; mask++) {

@@ -11,6 +11,7 @@ from app.layout import Template
 from app.render import Renderer
 from app.schemas import GraphRequest
 from app.settings import get_settings
+from engine import exercises
 from engine.exercises import LEVELS, MAX_SEED, exercise
 
 SEEDS = [0, 1, 2, 3, 42, 1000, 65536, MAX_SEED, *range(100, 110)]  # drawn by dot
@@ -120,3 +121,19 @@ def test_a_bad_level_or_seed_is_a_422_naming_the_field(client, query, field, kin
     (error,) = response.json()["detail"]
     assert error["loc"] == ["query", field] and error["type"] == kind
     assert "cache-control" not in response.headers
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_an_exercise_no_draw_could_make_is_a_fallback_that_draws_not_a_500(client, monkeypatch, level):
+    """Every draw forced to fail (a math error each time): the API still answers with one of the
+    level's known-good exercises, which draws through the graph API."""
+    failing = {k: (lambda rng: ("L = log(a)", {"a": -1.0}, "never"), lambda nodes: True) for k in LEVELS}
+    monkeypatch.setattr(exercises, "LEVEL_DRAWS", failing)
+    monkeypatch.setattr(exercises, "MAX_ATTEMPTS", 5)
+    ex = get_exercise(client, level, 77)
+    choices = exercises.FALLBACK[level]
+    assert (ex["level"], ex["seed"]) == (level, 77)
+    assert (ex["source"], ex["values"], ex["title"]) == choices[77 % len(choices)]
+    response = client.post("/api/graph", json={"source": ex["source"], "values": ex["values"]})
+    assert response.status_code == 200, response.text
+    assert all(check["agree"] for check in response.json()["checks"])

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Value, gradcheck, parse, trace
+from engine import Value, exercises, gradcheck, parse, trace
 from engine.exercises import LEVELS, MAX_SEED, Exercise, exercise
 from engine.expr import FUNCTIONS, name_problem
 
@@ -214,3 +214,42 @@ def test_titles_are_short_and_name_the_level(level):
 def test_a_level_or_seed_out_of_range_is_refused(level, seed):
     with pytest.raises(ValueError, match="level" if level in (0, 6) else "seed"):
         made(level, seed)
+
+
+def _always_failing_draws(monkeypatch) -> list[int]:
+    """Every draw of every level a math error (log of a negative number); the draws counted."""
+    calls: list[int] = []
+
+    def draw(rng):
+        calls.append(1)
+        return "L = log(a)", {"a": -1.0}, "never"
+
+    monkeypatch.setattr(exercises, "LEVEL_DRAWS", {level: (draw, lambda nodes: True) for level in LEVELS})
+    return calls
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_an_exercise_falls_back_to_a_known_good_one_when_no_draw_passes(monkeypatch, level):
+    calls = _always_failing_draws(monkeypatch)
+    for seed in (1, 2, 3, MAX_SEED):
+        ex = exercise(level, seed)
+        assert (ex.level, ex.seed) == (level, seed)
+        choices = exercises.FALLBACK[level]
+        assert (ex.source, ex.values, ex.title) == choices[seed % len(choices)]
+        assert exercise(level, seed) == ex, "the fallback is deterministic too"
+    assert len(calls) == 8 * exercises.MAX_ATTEMPTS, "each call tried every draw before falling back"
+    assert ex.title.startswith(f"Level {level} · ")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_every_fallback_passes_its_levels_own_checks(level):
+    """The fallbacks are held to what a drawn exercise must pass: no math error, every grad
+    agreeing with its central difference, and the level's shape (nice numbers at 1-2, ...)."""
+    _, good = exercises.LEVEL_DRAWS[level]
+    for source, values, title in exercises.FALLBACK[level]:
+        nodes = exercises.checked(source, values)
+        assert nodes is not None, source
+        assert good(nodes), source
+        assert title.startswith(f"Level {level} · ") and len(title) <= 60
+        assigned = {line.split(" = ")[0] for line in source.splitlines()}
+        assert set(values) == set(NAME.findall(source)) - assigned - set(FUNCTIONS), source
