@@ -231,7 +231,9 @@ function presenter(hooks) {
     if (sender) sender.send(liveView());
   }
 
-  const refused = (why) => message(`The students did not get this view: ${why}.`);
+  function refused(why) {
+    message(`The students did not get this view: ${why}.`);
+  }
 
   function endLive(why) {
     session = null;

@@ -96,7 +96,7 @@ def test_a_lesson_is_built_reordered_saved_opened_and_presented_with_pagedown(pa
     saved = tmp_path / "lesson.json"
     dl.value.save_as(saved)
     doc = json.loads(saved.read_text())
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert [(s["page"], s["title"]) for s in doc["slides"]] == [
         ("graph", "The whole graph"),
         ("graph", "Three steps in"),
@@ -165,19 +165,6 @@ def test_a_share_link_opens_the_lesson_in_another_browser(page, browser, base_ur
         assert slide_names(tab) == [TRICKY_TITLE]
     finally:
         other.close()
-
-
-@pytest.fixture
-def follower(browser, base_url):
-    """A student's browser: a page of its own, 1366x768."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base_url)
-    tab = context.new_page()
-    tab.console_errors = []
-    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
-    try:
-        yield tab
-    finally:
-        context.close()
 
 
 def test_a_follower_mirrors_the_presenter_wanders_off_and_snaps_back(page, follower, screenshots) -> None:
