@@ -20,7 +20,7 @@ import { setUpPointsEditor } from "./train-points-ui.js";
 import { CHART_HISTORY, createRun } from "./train-run.js";
 import { createSamplePanel } from "./train-sample.js";
 import { hashOf, readHash } from "./train-url.js";
-import { drawAll, fitPanels, nin } from "./train-view.js";
+import { drawAll, exposeRun, fitPanels, nin } from "./train-view.js";
 import { canvasColours } from "./canvas.js";
 import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
 
@@ -295,13 +295,6 @@ async function loadPresets() {
   }
 }
 
-/** A config from the hash with the micrograd demo's values where it says nothing (for the form only). */
-function mergeDefaults(c) {
-  const d = (state.presets.find((p) => p.name === DEFAULT_PRESET) || { state: { config: null } }).state.config;
-  if (!d) return { dataset: {}, optimizer: {}, layers: [], ...c };
-  return { ...d, ...c, dataset: { ...d.dataset, ...c.dataset }, optimizer: { ...d.optimizer, ...c.optimizer } };
-}
-
 async function init() {
   document.addEventListener("keydown", onKey);
   on("play", "click", togglePlay);
@@ -392,7 +385,7 @@ async function init() {
     // Fill the form from what the API makes of the hash (defaults filled in), else show the raw values.
     const ok = await enqueue(() => startRun({ config: fromHash }, [], "Link"));
     if (ok) formFromConfig(state.run.config);
-    else formFromConfig(mergeDefaults(fromHash));
+    else formFromConfig(form.withDefaults(fromHash, state.presets.find((p) => p.name === DEFAULT_PRESET)));
   } else {
     await loadPreset(DEFAULT_PRESET);
     // a link to more points than an address holds: they travel in the exported file instead
@@ -403,35 +396,6 @@ async function init() {
   lesson = setUpLesson({ page: "train", view: currentHash, extra: () => runForSlide(state.run, state.history, currentHash()), show: showSlide });
 }
 
-// for the browser tests and the curious: read-only views of the run
-window.chainruleTrain = {
-  get step() {
-    return state.run ? state.run.step : null;
-  },
-  get history() {
-    return state.history.slice();
-  },
-  get drawMs() {
-    return state.drawMs.slice();
-  },
-  get playing() {
-    return state.playing;
-  },
-  /** The decision boundary's view and scores, as the server sent them. */
-  get boundary() {
-    return state.boundary ? structuredClone(state.boundary) : null;
-  },
-  get run() {
-    return state.run ? structuredClone(state.run) : null;
-  },
-  /** The sample graph's program, as the server wrote it: {source, values, nodes}. */
-  /** Each hidden neuron's map, as the server sent them (null: none asked for). */
-  get neurons() {
-    return state.neurons ? structuredClone(state.neurons) : null;
-  },
-  get sampleProgram() {
-    return state.sampleProgram ? structuredClone(state.sampleProgram) : null;
-  },
-};
+exposeRun(state); // window.chainruleTrain, for the browser tests and the curious
 
 init();
