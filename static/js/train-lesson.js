@@ -6,6 +6,8 @@ import { MAX_VIEW_BYTES, viewBytes } from "./lesson.js";
 
 // bytes kept free for the slide's title (at most 200 characters, which the teacher may write later)
 const TITLE_ROOM = 1280;
+// the server measures its own JSON, whose numbers may be a byte longer than the browser's (1e-07 for 1e-7)
+const SLACK = 1 / 16;
 
 const kib = (bytes) => Math.ceil(bytes / 1024);
 
@@ -15,7 +17,8 @@ const kib = (bytes) => Math.ceil(bytes / 1024);
  */
 export function runForSlide(run, history, hash) {
   if (!run) return { fields: {}, note: "" };
-  const fits = (doc) => viewBytes({ page: "train", title: "", hash, run: doc }) + TITLE_ROOM <= MAX_VIEW_BYTES;
+  const needs = (doc) => Math.ceil(viewBytes({ page: "train", title: "", hash, run: doc }) * (1 + SLACK)) + TITLE_ROOM;
+  const fits = (doc) => needs(doc) <= MAX_VIEW_BYTES;
   for (let keep = history.length; ; keep = Math.floor(keep / 2)) {
     const doc = { ...run, history: keep ? history.slice(-keep) : [] };
     if (fits(doc)) {
@@ -24,11 +27,11 @@ export function runForSlide(run, history, hash) {
     }
     if (!keep) break;
   }
-  const bytes = viewBytes({ page: "train", title: "", hash, run: { ...run, history: [] } });
+  const bytes = needs({ ...run, history: [] });
   return {
     fields: {},
     note:
-      `This run's state is ${kib(bytes)} KiB, over the ${kib(MAX_VIEW_BYTES - TITLE_ROOM)} KiB a slide or a live view can carry: ` +
+      `This run's state makes a view of ${kib(bytes)} KiB, over the ${kib(MAX_VIEW_BYTES)} KiB a slide or a live view can be: ` +
       "only its settings go, and they start a fresh run. Export the run to keep it as a file.",
   };
 }

@@ -125,7 +125,7 @@ def test_a_run_too_big_for_a_slide_is_left_out_with_a_message_not_silently(page)
     wait_train_step(page, 1)
     open_panel(page)
     page.click("#lesson-add")
-    page.wait_for_function(MESSAGE_HAS, arg="over the 63 KiB a slide or a live view can carry")
+    page.wait_for_function(MESSAGE_HAS, arg="over the 64 KiB a slide or a live view can be")
     text = page.locator("#lesson-message-text").inner_text()
     assert "starts a fresh run" in text or "start a fresh run" in text
     slide = page.evaluate(STORED)["slides"][0]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import redis
 
 from tests.live import Server
 from tests.own_loop import in_own_loop
@@ -28,21 +29,26 @@ TTL_SECONDS = 2.0  # live_follower_ttl_seconds: short, so that a dead replica's 
 
 
 @pytest.fixture(scope="module")
-def capped_replicas() -> Iterator[tuple[Server, Server]]:
-    with RedisServer() as redis_server:
-        env = {
-            "CHAINRULE_REDIS_URL": redis_server.url,
-            "CHAINRULE_LIVE_MAX_FOLLOWERS": str(CAP),
-            "CHAINRULE_LIVE_FOLLOWER_TTL_SECONDS": str(TTL_SECONDS),
-        }
-        pair = (Server(env=env), Server(env=env))
-        try:
-            for server in pair:
-                server.start()
-            yield pair
-        finally:
-            for server in pair:
-                server.stop()
+def redis_server() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def capped_replicas(redis_server: RedisServer) -> Iterator[tuple[Server, Server]]:
+    env = {
+        "CHAINRULE_REDIS_URL": redis_server.url,
+        "CHAINRULE_LIVE_MAX_FOLLOWERS": str(CAP),
+        "CHAINRULE_LIVE_FOLLOWER_TTL_SECONDS": str(TTL_SECONDS),
+    }
+    pair = (Server(env=env), Server(env=env))
+    try:
+        for server in pair:
+            server.start()
+        yield pair
+    finally:
+        for server in pair:
+            server.stop()
 
 
 async def refused(http: httpx.AsyncClient, url: str) -> httpx.Response:
@@ -67,8 +73,13 @@ async def admitted_soon(http: httpx.AsyncClient, url: str) -> Follower:
         await asyncio.sleep(0.1)
 
 
+def followers_in_redis(redis_server: RedisServer, code: str) -> int:
+    with redis.Redis.from_url(redis_server.url) as client:
+        return int(client.zcard(f"chainrule:live:followers:{code}"))
+
+
 @in_own_loop
-async def test_two_replicas_admit_the_cap_in_all_not_each(capped_replicas) -> None:
+async def test_two_replicas_admit_the_cap_in_all_not_each(capped_replicas, redis_server) -> None:
     a, b = capped_replicas
     code, auth = go_live(a.url)
     async with httpx.AsyncClient(timeout=EVENT_SECONDS) as http:
@@ -84,8 +95,15 @@ async def test_two_replicas_admit_the_cap_in_all_not_each(capped_replicas) -> No
             # held past their time to live: their replicas renew them, the cap still holds
             await asyncio.sleep(TTL_SECONDS * 2)
             await refused(http, on_b)
-            # one leaves on A: a follower on B takes its place, and then the lesson is full again
+            # one leaves on A: its place is given back at once (not by lapsing: nobody joins
+            # meanwhile, so only its replica can take it out of the count), then a follower on B
+            # takes it, and the lesson is full again
+            assert followers_in_redis(redis_server, code) == CAP
             await held.pop(0).__aexit__()
+            deadline = time.monotonic() + EVENT_SECONDS
+            while followers_in_redis(redis_server, code) == CAP and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert followers_in_redis(redis_server, code) == CAP - 1
             held.append(await admitted_soon(http, on_b))
             assert (await held[-1].next())["data"] == {"n": 1}
             await refused(http, on_a)
