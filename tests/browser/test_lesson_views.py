@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from .test_lessons import MESSAGE_HAS, QR_LOADED, add_slide, open_graph, open_panel
+from .test_lessons import MESSAGE_HAS, QR_LOADED, add_slide, open_graph, open_panel, save_lesson
 from .train_helpers import open_train, wait_step
 
 pytestmark = pytest.mark.browser
@@ -103,11 +103,7 @@ def test_a_training_slide_shows_the_teachers_run_to_the_presenter_and_a_follower
     page.screenshot(path=str(screenshots / "lesson-run-presenter-projector-1366.png"))
     follower.screenshot(path=str(screenshots / "lesson-run-follower-projector-1366.png"))
 
-    with page.expect_download() as dl:
-        page.click("#lesson-save")
-    saved = tmp_path / "lesson.json"
-    dl.value.save_as(saved)
-    doc = json.loads(saved.read_text())
+    _, doc = save_lesson(page, tmp_path)
     assert doc["version"] == 2
     assert doc["slides"][0]["run"]["weights"] == taught["weights"]
     assert doc["slides"][0]["run"]["config"]["dataset"]["points"] == taught["points"]

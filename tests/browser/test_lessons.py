@@ -60,6 +60,15 @@ def add_slide(page, title: str) -> None:
     page.wait_for_function("(n) => document.querySelectorAll('#lesson-slides li').length === n", arg=n + 1)
 
 
+def save_lesson(page, folder) -> tuple:
+    """Save: the file's path (in `folder`) and its JSON."""
+    with page.expect_download() as dl:
+        page.click("#lesson-save")
+    saved = folder / "lesson.json"
+    dl.value.save_as(saved)
+    return saved, json.loads(saved.read_text())
+
+
 def build_lesson(page) -> None:
     """Three slides: the lecture's graph with every grad, at step 3 (with notes), then training."""
     open_graph(page)
@@ -91,11 +100,7 @@ def test_a_lesson_is_built_reordered_saved_opened_and_presented_with_pagedown(pa
     page.wait_for_selector("body[data-ready=true]")
     assert slide_names(page) == ["The whole graph", "Three steps in", "Now train it"]
 
-    with page.expect_download() as dl:
-        page.click("#lesson-save")
-    saved = tmp_path / "lesson.json"
-    dl.value.save_as(saved)
-    doc = json.loads(saved.read_text())
+    saved, doc = save_lesson(page, tmp_path)
     assert doc["version"] == 2
     assert [(s["page"], s["title"]) for s in doc["slides"]] == [
         ("graph", "The whole graph"),

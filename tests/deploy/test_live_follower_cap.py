@@ -16,7 +16,7 @@ import redis
 from tests.live import Server
 from tests.own_loop import in_own_loop
 
-from .redis_server import RedisServer, redis_binary
+from .redis_server import RedisServer, redis_binary, replicas_sharing
 from .test_live_replicas import EVENT_SECONDS, Follower, go_live, send
 
 pytestmark = pytest.mark.skipif(
@@ -29,26 +29,10 @@ TTL_SECONDS = 2.0  # live_follower_ttl_seconds: short, so that a dead replica's 
 
 
 @pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def capped_replicas(redis_server: RedisServer) -> Iterator[tuple[Server, Server]]:
-    env = {
-        "CHAINRULE_REDIS_URL": redis_server.url,
-        "CHAINRULE_LIVE_MAX_FOLLOWERS": str(CAP),
-        "CHAINRULE_LIVE_FOLLOWER_TTL_SECONDS": str(TTL_SECONDS),
-    }
-    pair = (Server(env=env), Server(env=env))
-    try:
-        for server in pair:
-            server.start()
+    env = {"CHAINRULE_LIVE_MAX_FOLLOWERS": str(CAP), "CHAINRULE_LIVE_FOLLOWER_TTL_SECONDS": str(TTL_SECONDS)}
+    with replicas_sharing(redis_server, env) as pair:
         yield pair
-    finally:
-        for server in pair:
-            server.stop()
 
 
 async def refused(http: httpx.AsyncClient, url: str) -> httpx.Response:
