@@ -106,7 +106,8 @@ class Settings:
     live_idle_seconds: float = 2 * 3600.0
     # lessons live at once (with Redis in all, else in this process); more get 503 + Retry-After
     live_max_lessons: int = 200
-    # followers of one lesson on one replica at once; more get 503 + Retry-After
+    # followers of one lesson at once (with Redis across all replicas, else in this process);
+    # more get 503 + Retry-After
     live_max_followers: int = 200
     # look-ups of unknown codes one client address may make per window; past it, every look-up
     # of a code from that address gets 429 until the window ends (codes cannot be guessed)
@@ -118,6 +119,9 @@ class Settings:
     live_max_stream_seconds: float = 600.0
     # a follower's stream checks this often that its lesson still exists (ends it if not)
     live_check_seconds: float = 20.0
+    # with Redis, a follower's place in its lesson's count lapses this long after its replica last
+    # renewed it (every third of it): the places of a replica that died free themselves
+    live_follower_ttl_seconds: float = 60.0
     # availability (one client must not make the server wait for everyone; bench/availability.py):
     # callers that may wait for a training place at once; more get 503 with Retry-After at once
     train_max_waiting: int = 64

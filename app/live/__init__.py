@@ -26,7 +26,7 @@ def get_broker() -> Broker:
     limits = (s.live_max_lessons, s.live_idle_seconds, s.live_max_followers)
     misses = (s.live_max_misses, s.live_miss_window_seconds)
     if s.redis_url:
-        return RedisBroker(s.redis_url, *limits, *misses)
+        return RedisBroker(s.redis_url, *limits, *misses, follower_ttl=s.live_follower_ttl_seconds)
     return MemoryBroker(*limits, *misses)
 
 

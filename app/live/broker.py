@@ -98,6 +98,8 @@ class Follower:
     """One open event stream: views arrive in ``queue`` as (seq, event bytes); None: the lesson ended."""
 
     code: str
+    # its name in Redis's set of a lesson's followers (app/live/redis_broker.py): 96 random bits
+    id: str = field(default_factory=lambda: secrets.token_hex(12))
     queue: asyncio.Queue[tuple[int, bytes] | None] = field(
         default_factory=lambda: asyncio.Queue(FOLLOWER_QUEUE)
     )
@@ -248,6 +250,9 @@ class MemoryBroker:
         """Join the hub first, then read the latest: no view can fall in between."""
         self._lesson(code)
         return await self.hub.join_then_read(code, self.latest)
+
+    async def leave(self, follower: Follower) -> None:
+        self.hub.leave(follower)
 
     async def blocked_for(self, client: str) -> float | None:
         return self.misses.blocked_for(client)

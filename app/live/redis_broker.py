@@ -2,8 +2,12 @@
 
 Keys (prefix ``chainrule:live:``): ``lesson:<code>``, a hash {key: the key's SHA-256, seq, view}
 that expires after live_idle_seconds without a view; ``lessons``, a sorted set of codes by
-expiry time (for the cap on lessons); ``misses:<client>``, a counter of look-ups of unknown
-codes that expires with its window. A new view is published on the channel ``views`` as
+expiry time (for the cap on lessons); ``followers:<code>``, a sorted set of the lesson's open
+event streams on every replica (a follower's id, scored by when it lapses), for the cap on
+followers: a replica adds its follower before the stream starts, removes it when the stream
+ends, and renews its followers' times every third of ``live_follower_ttl_seconds``, so the
+followers of a replica that died lapse by themselves; ``misses:<client>``, a counter of
+look-ups of unknown codes that expires with its window. A new view is published on the channel ``views`` as
 "<code> <seq> <view JSON>": each replica subscribes once and hands views to its own followers.
 If Redis goes away, a replica's requests get 503 and its followers' streams stay open; once it
 is back, the replica subscribes again and gives each follower the latest view it missed.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 
 import redis.asyncio as redis
@@ -65,6 +70,16 @@ redis.call('PUBLISH', ARGV[5], ARGV[1] .. ' ' .. seq .. ' ' .. ARGV[2])
 return seq
 """
 
+# KEYS: the lesson's followers. ARGV: follower id, now, ttl seconds, max followers.
+# 1: joined; 0: the lesson has max followers (across replicas) that have not lapsed
+FOLLOW = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3])))
+return 1
+"""
+
 # KEYS: the client's counter. ARGV: window seconds. The misses so far in this window.
 MISS = """
 local n = redis.call('INCR', KEYS[1])
@@ -75,6 +90,10 @@ return n
 
 def _lesson_key(code: str) -> str:
     return f"{PREFIX}lesson:{code}"
+
+
+def _followers_key(code: str) -> str:
+    return f"{PREFIX}followers:{code}"
 
 
 def _unavailable() -> Unavailable:
@@ -90,6 +109,7 @@ class RedisBroker:
         max_followers: int,
         max_misses: int,
         miss_window: float,
+        follower_ttl: float = 60.0,
     ) -> None:
         # fail fast (a request gets 503) instead of retrying while Redis is away
         options = {"decode_responses": True, "socket_connect_timeout": 2, "retry": Retry(NoBackoff(), 0)}
@@ -99,8 +119,12 @@ class RedisBroker:
         self.idle_seconds = idle_seconds
         self.max_misses = max_misses
         self.miss_window = miss_window
+        self.max_followers = max_followers
+        self.follower_ttl = follower_ttl
         self.hub = Hub(max_followers)
         self._create = self.redis.register_script(CREATE)
+        self._follow = self.redis.register_script(FOLLOW)
+        self._renewer: asyncio.Task[None] | None = None
         self._publish = self.redis.register_script(PUBLISH)
         self._miss = self.redis.register_script(MISS)
         self._listener: asyncio.Task[None] | None = None
@@ -153,7 +177,39 @@ class RedisBroker:
             await asyncio.wait_for(self._subscribed.wait(), READY_SECONDS)
         except TimeoutError:
             raise _unavailable() from None
-        return await self.hub.join_then_read(code, self.latest)
+        follower, latest = await self.hub.join_then_read(code, self.latest)
+        try:  # a place among the lesson's followers on every replica
+            args: list[str | float] = [follower.id, time.time(), self.follower_ttl, self.max_followers]
+            joined = await self._call(self._follow(keys=[_followers_key(code)], args=args))
+        except BaseException:
+            self.hub.leave(follower)
+            raise
+        if not joined:
+            self.hub.leave(follower)
+            raise Full(f"this lesson already has {self.max_followers} followers; try again soon", 30)
+        return follower, latest
+
+    async def leave(self, follower: Follower) -> None:
+        self.hub.leave(follower)
+        try:
+            await self.redis.zrem(_followers_key(follower.code), follower.id)
+        except (RedisError, OSError):
+            pass  # its place lapses after live_follower_ttl_seconds
+
+    async def _renew(self) -> None:
+        """Every third of the followers' time to live: renew this replica's followers in Redis."""
+        while True:
+            await asyncio.sleep(self.follower_ttl / 3)
+            lapse = time.time() + self.follower_ttl
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for code, followers in list(self.hub.followers.items()):
+                        if followers:
+                            pipe.zadd(_followers_key(code), {f.id: lapse for f in followers})
+                            pipe.expire(_followers_key(code), math.ceil(self.follower_ttl))
+                    await pipe.execute()
+            except (RedisError, OSError) as error:
+                log.warning("live lessons: could not renew the followers in Redis (%s)", error)
 
     async def blocked_for(self, client: str) -> float | None:
         counter = f"{PREFIX}misses:{client}"
@@ -169,6 +225,8 @@ class RedisBroker:
     def _start_listener(self) -> None:
         if self._listener is None or self._listener.done():
             self._listener = asyncio.get_running_loop().create_task(self._listen())
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.get_running_loop().create_task(self._renew())
 
     async def _listen(self) -> None:
         """Subscribe, catch up, pass views on; on any Redis failure start over after a pause."""
@@ -208,7 +266,8 @@ class RedisBroker:
                 self.hub.deliver(code, int(seq), view)
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
+        for task in (self._listener, self._renewer):
+            if task is not None:
+                task.cancel()
         await self.redis.aclose()
         await self.subscriber.aclose()

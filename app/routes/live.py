@@ -165,7 +165,7 @@ async def _follower(request: Request, code: str) -> AsyncIterator[tuple[Follower
     try:
         yield follower, latest
     finally:
-        broker.hub.leave(follower)
+        await broker.leave(follower)
 
 
 async def _still_live(code: str) -> bool:

@@ -73,3 +73,13 @@ export function toast(box, msg) {
 export function on(id, type, fn) {
   document.getElementById(id).addEventListener(type, fn);
 }
+
+/** `fn(file)` for each file chosen in the file input with this id (emptied again: the same file may be chosen twice). */
+export function onFile(id, fn) {
+  on(id, "change", () => {
+    const input = document.getElementById(id);
+    const file = input.files[0];
+    input.value = "";
+    if (file) fn(file);
+  });
+}

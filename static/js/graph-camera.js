@@ -1,5 +1,6 @@
 /* The graph page's camera: open a graph fitted when its text stays legible, else at a legible size
-   on the output with an overview of where the view is; follow the step being explained. */
+   on the output with an overview of where the view is; follow the step being explained; hold the
+   region a lesson's slide or the teacher shows (docs/lessons.md) until the person moves. */
 
 import { stepFocus } from "./graph-steps.js";
 
@@ -19,15 +20,21 @@ function textUnits(svg) {
 
 /**
  * camera(panZoom, graphBox, overview): `overview` is the element the outline of a graph too big to
- * fit legibly is drawn in. Returns { fit(graph, theme, focusId), follow(graph, current) }.
+ * fit legibly is drawn in. Returns { fit(graph, theme, focusId), follow(graph, current), hold(region),
+ * release(), region() }.
  */
 export function createCamera(panZoom, graphBox, overview) {
   const svgOf = () => graphBox.querySelector("svg");
   let outline = null; // { svg, view rect } of the overview while it is shown
+  let held = null; // {x, y, w, h}: a slide's or the teacher's region, shown over fits and step follows
 
-  /** Fitted if legible, else legible on `focusId` (the output: its right end). */
+  /** Fitted if legible, else legible on `focusId` (the output: its right end); the held region if any. */
   function fit(graph, theme, focusId) {
     const svg = svgOf();
+    if (held && svg) {
+      panZoom.showRegion(held);
+      return drawOverview(svg);
+    }
     if (!graph || !svg) return panZoom.fit();
     const focus = focusId || graph.output;
     panZoom.autoFit(textUnits(svg), MIN_TEXT_PX[theme] || 12, [`node-${focus}`, `op-${focus}`], focus === graph.output);
@@ -42,7 +49,24 @@ export function createCamera(panZoom, graphBox, overview) {
     if (!current) return;
     const g = svg.getElementById(`node-${current}`);
     if (g) g.setAttribute("aria-current", "step");
-    panZoom.ensureVisible(stepFocus(graph, current), [`node-${current}`]);
+    if (!held) panZoom.ensureVisible(stepFocus(graph, current), [`node-${current}`]);
+  }
+
+  /** Show `region` (null: none) and keep it over fits and step follows; true if a region was held before. */
+  function hold(region) {
+    const was = held !== null;
+    held = region || null;
+    if (held && panZoom.view.ready && svgOf()) panZoom.showRegion(held);
+    return was;
+  }
+
+  /** The region in view for a slide or the students: the held one, the one the person moved to, or null (fitted). */
+  function region() {
+    if (held) return held;
+    if (!panZoom.view.moved || !panZoom.view.ready) return null;
+    const r = panZoom.region();
+    const round = (x) => Math.round(x * 100) / 100;
+    return { x: round(r.x), y: round(r.y), w: round(r.w), h: round(r.h) };
   }
 
   /** The overview: every value as a small box, and a frame where the view is (shown when not all is in view). */
@@ -88,5 +112,5 @@ export function createCamera(panZoom, graphBox, overview) {
   }
 
   panZoom.view.onApply = showView;
-  return { fit, follow };
+  return { fit, follow, hold, release: () => (held = null), region };
 }

@@ -17,6 +17,7 @@ import { PRESETS } from "./graph-presets.js";
 import { hideTable, setUpTable, tableInstead } from "./graph-table.js";
 import { createPlayer, narrate, prepareSvg, showStep } from "./graph-steps.js";
 import { DEFAULT_H, hashOf, viewOf } from "./graph-url.js";
+import { applyHash } from "./lesson-follow.js";
 import { setUpLesson } from "./lesson-panel.js";
 import { pageKey, runShortcut } from "./keys.js";
 import { createPanZoom } from "./panzoom.js";
@@ -454,7 +455,17 @@ function init() {
     render();
   });
   if (!exercise) render();
-  lesson = setUpLesson({ page: "graph", view: () => hashOf(state), fit: () => autoFit() });
+  panZoom.view.onMove = () => (camera.release(), lesson.changed(true)); // the person moved: the camera is theirs
+  lesson = setUpLesson({
+    page: "graph",
+    view: () => hashOf(state),
+    fit: () => autoFit(),
+    extra: () => ({ fields: { camera: camera.region() }, note: "" }),
+    show: (hash, v) => {
+      if (camera.hold(v.camera) && !v.camera) autoFit(); // the held region gives way to a fit
+      if (hashOf(state) !== hash) applyHash(hash);
+    },
+  });
 }
 
 // for the benchmarks and the curious: the examples (read-only copies)

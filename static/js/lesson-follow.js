@@ -2,7 +2,8 @@
    each view the teacher sends is applied here, on this page or by going to the other one. Once
    the student changes the view themselves (clicks a node, moves a value, steps), they have
    wandered off: the teacher's views wait until "Back to the teacher". The teacher's title is
-   shown as text; the view itself goes through the page's own URL-hash reader. */
+   shown as text; the view itself goes through the page's own URL-hash reader (and its `show`
+   hook, for the run or the camera a view carries). */
 
 import { $, on } from "./dom.js";
 import { PAGES } from "./lesson.js";
@@ -14,8 +15,15 @@ export function applyHash(hash) {
   window.dispatchEvent(new HashChangeEvent("hashchange"));
 }
 
+/** Show a slide or a live view ({hash, run?, camera?}) on this page: the page's `show` hook, else its hash. */
+export function showOnPage({ view, show }, v) {
+  if (show) show(v.hash, v);
+  else if (view() !== v.hash) applyHash(v.hash);
+}
+
 /** Follow lesson `code` on this page; returns {changed} for the page to call on each view change. */
-export function setUpFollowing(code, { page, view, fit }) {
+export function setUpFollowing(code, hooks) {
+  const { page, view, fit } = hooks;
   let teacher = null; // the latest view the teacher sent (checked)
   let touched = false; // the student used the page since the teacher's view was applied
   let wandered = false;
@@ -42,11 +50,11 @@ export function setUpFollowing(code, { page, view, fit }) {
       location.assign(`${PAGES[v.page]}?follow=${encodeURIComponent(code)}${v.hash}`);
       return;
     }
-    if (view() !== v.hash) applyHash(v.hash);
+    showOnPage(hooks, v);
   }
 
   // what the student does on the page (not on the bar) counts; the page's own redraws do not
-  for (const type of ["pointerdown", "keydown", "input", "change"]) {
+  for (const type of ["pointerdown", "keydown", "input", "change", "wheel"]) {
     document.addEventListener(type, (e) => {
       if (!(e.target instanceof Node && bar.contains(e.target))) touched = true;
     }, true);
@@ -74,13 +82,14 @@ export function setUpFollowing(code, { page, view, fit }) {
 
   on("follow-back", "click", () => {
     if (teacher) apply(teacher);
-    if (fit) fit();
+    if (fit && !(teacher && teacher.camera)) fit(); // the teacher's camera, else a fit of the graph
   });
   show();
 
   return {
-    changed() {
-      if (touched && teacher && !wandered && view() !== teacher.hash) {
+    /** `moved`: what changed is beyond the hash (the run, the camera); it counts when the student did it. */
+    changed(moved = false) {
+      if (touched && teacher && !wandered && (moved || view() !== teacher.hash)) {
         wandered = true;
         show();
       }

@@ -1,18 +1,22 @@
 /* The lesson panel on both pages: build a lesson of slides (views of this page or the other),
    present it (PageDown / PageUp, what clickers send, or the slide list), save and open it as a
-   file, share it by link, and go live. A page sets it up with three hooks:
-     const lesson = setUpLesson({ page: "graph", view: () => hashNow, fit: () => fitTheGraph() });
-     lesson.changed(); // each time the page's view (its URL hash) changes
-   A slide of this page is applied as a hash change (the page's own hashchange handler); one of
-   the other page is a navigation there, the lesson kept in localStorage. */
+   file, share it by link, and go live. A page sets it up with its hooks:
+     const lesson = setUpLesson({ page: "graph", view: () => hashNow, fit: () => fitTheGraph(),
+       extra: () => ({ fields: { camera }, note: "" }), show: (hash, fields) => showThat() });
+     lesson.changed(); // each time the page's view changes (changed(true): beyond its URL hash)
+   `extra` gives what a slide carries besides the hash (the run, the camera), `note` a sentence
+   when something could not be carried; `show` shows a slide (default: its hash, applied through
+   the page's own hashchange handler). A slide of the other page is a navigation there, the
+   lesson kept in localStorage and the slide to show in sessionStorage. */
 
-import { $, download, h, on } from "./dom.js";
+import { $, download, h, on, onFile } from "./dom.js";
 import { pageKey } from "./keys.js";
 import * as L from "./lesson.js";
-import { applyHash, setUpFollowing } from "./lesson-follow.js";
+import { setUpFollowing, showOnPage } from "./lesson-follow.js";
 import { createSender, goLive, liveSession, qrUrl, stopLive } from "./live.js";
 
 const PANEL = "chainrule.lesson.panel"; // sessionStorage: "open" while the panel is open in this tab
+const SHOW = "chainrule.lesson.show"; // sessionStorage: the slide to show once the other page is loaded
 const PAGE_NAMES = { graph: "graph", train: "training" };
 
 /** Set up the lesson panel (or, on `?follow=CODE`, following a live lesson); returns {changed}. */
@@ -22,10 +26,12 @@ export function setUpLesson(hooks) {
   return presenter(hooks);
 }
 
-function presenter({ page, view }) {
+function presenter(hooks) {
+  const { page, view } = hooks;
+  const extra = () => (hooks.extra ? hooks.extra() : { fields: {}, note: "" });
   let lesson = L.loadStored();
   let session = liveSession();
-  let sender = session && createSender(session, endLive);
+  let sender = session && createSender(session, endLive, refused);
   const slides = $("lesson-slides");
 
   // ------------------------------------------------------------ messages and storage
@@ -115,12 +121,21 @@ function presenter({ page, view }) {
     if (n >= L.MAX_SLIDES) return message(`A lesson has at most ${L.MAX_SLIDES} slides.`);
     const hash = view();
     if (hash.length > L.MAX_HASH) return message(`This view is too long for a slide (over ${L.MAX_HASH} characters).`);
-    lesson.slides.push({ page, hash, title: `${PAGE_NAMES[page][0].toUpperCase()}${PAGE_NAMES[page].slice(1)} ${n + 1}`, notes: "" });
+    const { fields, note } = extra();
+    lesson.slides.push({ page, hash, title: `${PAGE_NAMES[page][0].toUpperCase()}${PAGE_NAMES[page].slice(1)} ${n + 1}`, notes: "", ...fields });
     lesson.current = n;
-    message("");
+    message(note ? `Added slide ${n + 1}. ${note}` : "");
     save();
     sendView();
   }
+
+  /** The slide on this page, and what the students get of it. */
+  function showSlide(slide) {
+    showOnPage(hooks, slide);
+    if (sender) sender.send(slideView(slide));
+  }
+
+  const slideView = (s) => ({ page: s.page, title: s.title, hash: s.hash, run: s.run, camera: s.camera });
 
   function goTo(i) {
     const slide = lesson.slides[i];
@@ -128,11 +143,11 @@ function presenter({ page, view }) {
     lesson.current = i;
     save();
     if (slide.page !== page) {
+      sessionStorage.setItem(SHOW, String(i));
       location.assign(L.PAGES[slide.page] + slide.hash);
       return;
     }
-    if (view() !== slide.hash) applyHash(slide.hash);
-    sendView();
+    showSlide(slide);
   }
 
   function move(i, by) {
@@ -168,7 +183,7 @@ function presenter({ page, view }) {
     if (file.size > L.MAX_FILE_BYTES) return message(`${file.name} is over ${L.MAX_FILE_BYTES / 1024 / 1024} MB: it is not a lesson.`);
     const { lesson: opened, error } = L.parseLesson(await file.text(), file.name);
     if (error) return message(error);
-    replace(opened, `Opened ${file.name}: ${opened.slides.length} slides.`);
+    replace(opened, `Opened ${file.name}: ${opened.slides.length} slides.${L.migrationNote(opened)}`);
   }
 
   async function copyLink() {
@@ -196,7 +211,7 @@ function presenter({ page, view }) {
     setPanel(true);
     if (error) return message(error);
     opened.current = null;
-    replace(opened, `Opened the lesson in the link: ${opened.slides.length} slides.`);
+    replace(opened, `Opened the lesson in the link: ${opened.slides.length} slides.${L.migrationNote(opened)}`);
     if (opened.slides.length) goTo(0);
   }
 
@@ -205,11 +220,19 @@ function presenter({ page, view }) {
   /** This page's view for the students: the current slide's title while on its page; never its notes. */
   function liveView() {
     const slide = lesson.current === null ? null : lesson.slides[lesson.current];
-    return { page, title: slide && slide.page === page ? slide.title : "", hash: view() };
+    const { fields, note } = extra();
+    if (note && note !== liveNote) message(`Live: ${note}`);
+    liveNote = note;
+    return { page, title: slide && slide.page === page ? slide.title : "", hash: view(), ...fields };
   }
+  let liveNote = "";
 
   function sendView() {
     if (sender) sender.send(liveView());
+  }
+
+  function refused(why) {
+    message(`The students did not get this view: ${why}.`);
   }
 
   function endLive(why) {
@@ -223,7 +246,7 @@ function presenter({ page, view }) {
     $("live-start").disabled = true;
     try {
       session = await goLive();
-      sender = createSender(session, endLive);
+      sender = createSender(session, endLive, refused);
       sendView();
     } catch (e) {
       message(`Could not go live: ${e.message}.`);
@@ -240,12 +263,7 @@ function presenter({ page, view }) {
   on("lesson-add", "click", add);
   on("lesson-save", "click", () => download(new Blob([L.lessonJson(lesson)], { type: "application/json" }), `${(lesson.title || "lesson").replace(/[^\w.-]+/g, "-").slice(0, 60)}.json`));
   on("lesson-open-file", "click", () => $("lesson-file").click());
-  on("lesson-file", "change", () => {
-    const input = $("lesson-file");
-    const file = input.files[0];
-    input.value = "";
-    if (file) openFile(file);
-  });
+  onFile("lesson-file", openFile);
   on("lesson-link", "click", copyLink);
   on("lesson-new", "click", () => replace(L.emptyLesson(), "A new, empty lesson."));
   on("lesson-restore", "click", () => {
@@ -266,7 +284,10 @@ function presenter({ page, view }) {
     L.store(lesson);
   });
   on("slide-update", "click", () => {
-    lesson.slides[lesson.current] = { ...lesson.slides[lesson.current], page, hash: view() };
+    const { title, notes } = lesson.slides[lesson.current];
+    const { fields, note } = extra();
+    lesson.slides[lesson.current] = { page, hash: view(), title, notes, ...fields };
+    message(note);
     save();
   });
   on("slide-prev", "click", () => step(-1));
@@ -298,6 +319,10 @@ function presenter({ page, view }) {
   setPanel(sessionStorage.getItem(PANEL) === "open");
   show();
   openLink();
-  sendView();
+  const pending = sessionStorage.getItem(SHOW); // a slide of this page, presented from the other one
+  sessionStorage.removeItem(SHOW);
+  const slide = pending !== null && Number(pending) === lesson.current ? lesson.slides[lesson.current] : null;
+  if (slide && slide.page === page) showSlide(slide);
+  else sendView();
   return { changed: sendView };
 }

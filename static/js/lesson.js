@@ -1,20 +1,22 @@
-/* A lesson: an ordered list of slides, each a page's view (its URL hash) with a title and notes.
+/* A lesson: an ordered list of slides, each a page's view (its URL hash, and for a training slide
+   the run's state, for a graph slide the camera) with a title and notes.
    The JSON file, its checks, the copy kept in localStorage and the share link (docs/lessons.md).
    Everything here is data: titles and notes reach the page only as text. */
 
-export const VERSION = 1;
+export const VERSION = 2; // 2: slides may carry a run ("run") or a camera ("camera"); 1 opens as 2
 export const PAGES = { graph: "/", train: "/train" }; // a slide's page and where it lives
 export const MAX_SLIDES = 200;
 export const MAX_TITLE = 200; // characters
 export const MAX_NOTES = 10000;
 export const MAX_HASH = 16000; // a page's URL hash, "#..." (a view is at most 64 KiB on the live API)
-export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+export const MAX_VIEW_BYTES = 64 * 1024; // a slide as a live view, JSON in UTF-8 (the server's live_max_view_bytes)
+export const MAX_FILE_BYTES = 16 * 1024 * 1024; // 200 slides of at most 64 KiB, with room
 export const LINK_MAX_CHARS = 8000; // a longer share link is refused: save a file instead
 const STORE = "chainrule.lesson"; // localStorage: the lesson being built, and the current slide
 const PREVIOUS = "chainrule.lesson.previous"; // the lesson a link or a file replaced
 
 /** A new, empty lesson. */
-export const emptyLesson = () => ({ version: VERSION, title: "", slides: [], current: null });
+export const emptyLesson = () => ({ version: VERSION, title: "", slides: [], current: null, from: VERSION });
 
 const kind = (x) => (x === null ? "null" : Array.isArray(x) ? "a list" : typeof x);
 
@@ -30,16 +32,46 @@ export function checkSlide(s, where = "the slide") {
     if (v !== undefined && typeof v !== "string") throw new Error(`${where}.${field} must be text, not ${kind(v)}`);
     if (v && v.length > max) throw new Error(`${where}.${field} is longer than ${max} characters`);
   }
-  return { page: s.page, hash: s.hash, title: s.title || "", notes: s.notes || "" };
+  const slide = { page: s.page, hash: s.hash, title: s.title || "", notes: s.notes || "" };
+  if (s.run !== undefined && s.run !== null) slide.run = checkRun(s.run, `${where}.run`, s.page);
+  if (s.camera !== undefined && s.camera !== null) slide.camera = checkCamera(s.camera, `${where}.camera`, s.page);
+  const bytes = viewBytes(slide);
+  if (bytes > MAX_VIEW_BYTES) throw new Error(`${where} is ${kib(bytes)} KiB, over the ${kib(MAX_VIEW_BYTES)} KiB a slide may be`);
+  return slide;
+}
+
+const kib = (bytes) => Math.ceil(bytes / 1024);
+const isObject = (x) => Boolean(x) && typeof x === "object" && !Array.isArray(x);
+
+/** A training slide's run: the training page's state document (what Export saves); the API judges the rest. */
+function checkRun(run, where, page) {
+  if (page !== "train") throw new Error(`${where} belongs on a training slide only`);
+  if (!isObject(run) || !isObject(run.config)) throw new Error(`${where} must be a run's state (an object with "config"), not ${kind(run)}`);
+  return run;
+}
+
+/** A graph slide's camera: the region of the drawing in view, {x, y, w, h} in the drawing's units. */
+function checkCamera(c, where, page) {
+  if (page !== "graph") throw new Error(`${where} belongs on a graph slide only`);
+  if (!isObject(c) || !["x", "y", "w", "h"].every((k) => typeof c[k] === "number" && Number.isFinite(c[k]))) {
+    throw new Error(`${where} must be {"x", "y", "w", "h"}, four numbers`);
+  }
+  if (!(c.w > 0 && c.h > 0)) throw new Error(`${where}.w and .h must be above 0`);
+  return { x: c.x, y: c.y, w: c.w, h: c.h };
+}
+
+/** The size of a slide as a live view ({page, title, hash, run?, camera?}): JSON bytes in UTF-8. */
+export function viewBytes({ page, title, hash, run, camera }) {
+  return new TextEncoder().encode(JSON.stringify({ page, title, hash, run, camera })).length;
 }
 
 /** A lesson from a parsed JSON value; throws an Error saying what is wrong. */
 export function checkLesson(doc) {
-  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error(`a lesson is a JSON object {"version": 1, "slides": [...]}, not ${kind(doc)}`);
-  if (doc.version === undefined) throw new Error('it has no "version" (a lesson file starts {"version": 1, "slides": [...]})');
-  if (doc.version !== VERSION) {
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error(`a lesson is a JSON object {"version": 2, "slides": [...]}, not ${kind(doc)}`);
+  if (doc.version === undefined) throw new Error('it has no "version" (a lesson file starts {"version": 2, "slides": [...]})');
+  if (doc.version !== VERSION && doc.version !== 1) {
     const newer = Number.isInteger(doc.version) && doc.version > VERSION;
-    throw new Error(`its version is ${JSON.stringify(doc.version)?.slice(0, 20)}: ${newer ? "made by a newer chainrule; this one" : "this chainrule"} opens version ${VERSION}`);
+    throw new Error(`its version is ${JSON.stringify(doc.version)?.slice(0, 20)}: ${newer ? "made by a newer chainrule; this one" : "this chainrule"} opens versions 1 and ${VERSION}`);
   }
   if (doc.title !== undefined && typeof doc.title !== "string") throw new Error(`title must be text, not ${kind(doc.title)}`);
   if (doc.title && doc.title.length > MAX_TITLE) throw new Error(`title is longer than ${MAX_TITLE} characters`);
@@ -47,7 +79,13 @@ export function checkLesson(doc) {
   if (doc.slides.length > MAX_SLIDES) throw new Error(`it has ${doc.slides.length} slides; at most ${MAX_SLIDES}`);
   const slides = doc.slides.map((s, i) => checkSlide(s, `slides[${i}]`));
   const current = Number.isInteger(doc.current) && doc.current >= 0 && doc.current < slides.length ? doc.current : null;
-  return { version: VERSION, title: doc.title || "", slides, current };
+  return { version: VERSION, title: doc.title || "", slides, current, from: doc.version };
+}
+
+/** What opening a lesson of an earlier version means, for the message that says it was opened ("" for this version). */
+export function migrationNote(lesson) {
+  if (lesson.from !== 1) return "";
+  return " It is a version 1 lesson (an earlier chainrule): its training slides hold the settings only, so each starts a fresh run; Update slide to this view on a run to keep that run, then Save.";
 }
 
 /** The lesson in a file's text: {lesson} or {error: a sentence naming the file and the fault}. */
@@ -67,7 +105,7 @@ export function parseLesson(text, name = "the file") {
 
 /** The file's text: the schema's fields only (not the current slide). */
 export function lessonJson(lesson) {
-  const slides = lesson.slides.map(({ page, hash, title, notes }) => ({ page, title, notes, hash }));
+  const slides = lesson.slides.map(({ page, hash, title, notes, run, camera }) => ({ page, title, notes, hash, run, camera }));
   return JSON.stringify({ version: VERSION, title: lesson.title, slides }, null, 2) + "\n";
 }
 

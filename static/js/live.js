@@ -1,9 +1,10 @@
 /* Live lessons in the browser (the API: docs/api.md "Live lessons"). The presenter goes live and
    sends each view; a follower listens to the lesson's event stream. A view is data:
-   {page: "graph" | "train", title: text, hash: "#<the page's URL hash>"}; checkView says whether one
+   {page: "graph" | "train", title: text, hash: "#<the page's URL hash>", run?, camera?} (a slide
+   without its notes, docs/lessons.md); checkView says whether one
    received can be shown. The key stays in this tab (sessionStorage) and is sent only to PUT. */
 
-import { PAGES, MAX_HASH, MAX_TITLE } from "./lesson.js";
+import { MAX_TITLE, checkSlide } from "./lesson.js";
 
 const SESSION = "chainrule.live"; // sessionStorage: {code, key, follow} while this tab is live
 const SEND_DELAY_MS = 150; // a burst of changes is sent as its last view
@@ -39,9 +40,10 @@ export const qrUrl = (code) => `/api/live/${encodeURIComponent(code)}/qr.svg?bas
 
 /**
  * A sender of views for the live session: `send(view)` PUTs it (the last of a burst; the same
- * view twice is sent once). `onEnd(message)` is called when the server no longer takes views.
+ * view twice is sent once). `onEnd(message)` is called when the server no longer takes views,
+ * `onRefused(reason)` when it refuses one (413: too big).
  */
-export function createSender(session, onEnd) {
+export function createSender(session, onEnd, onRefused = () => {}) {
   let timer = 0;
   let pending = null;
   let sent = "";
@@ -64,6 +66,10 @@ export function createSender(session, onEnd) {
     if (res.status === 404 || res.status === 401) {
       stopLive();
       onEnd(res.status === 404 ? "The live lesson has ended (no view for too long)." : "This tab no longer holds the lesson's key.");
+    } else if (res.status === 413 || res.status === 422) {
+      const body = await res.json().catch(() => null);
+      const why = body && body.detail && body.detail.message;
+      onRefused(why || `the server refused it (HTTP ${res.status})`);
     } else if (!res.ok) sent = "";
   }
   return {
@@ -75,13 +81,16 @@ export function createSender(session, onEnd) {
   };
 }
 
-/** The view checked: {page, title, hash}, or null when it is not one this app can show. */
+/** The view checked (as a slide is): {page, title, hash, run?, camera?}, or null when it is not one this app can show. */
 export function checkView(view) {
   if (!view || typeof view !== "object" || Array.isArray(view)) return null;
-  if (!Object.hasOwn(PAGES, view.page) || typeof view.hash !== "string") return null;
-  if (view.hash.length > MAX_HASH || (view.hash && !view.hash.startsWith("#"))) return null;
   const title = typeof view.title === "string" ? view.title.slice(0, MAX_TITLE) : "";
-  return { page: view.page, title, hash: view.hash };
+  try {
+    const { notes: _none, ...checked } = checkSlide({ ...view, title, notes: "" });
+    return checked;
+  } catch (_) {
+    return null;
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ const PAN_MS = 350;
 export function createPanZoom(viewport, container, onResize) {
   // onApply: called after every change of view (an overview follows it)
   // moved: the person has zoomed or panned since the last fit (then nothing re-fits on its own)
+  // onMove: called after the person (or the page for them) fits, zooms or pans
   const view = { ready: false, base: null, cx: 0, cy: 0, scale: 1, moved: false };
   // the viewport's size, kept up to date by a ResizeObserver: reading it from the DOM right
   // after inserting a new SVG would force an extra layout on every redraw
@@ -60,6 +61,27 @@ export function createPanZoom(viewport, container, onResize) {
     view.cy = b.y + b.h / 2;
     view.ready = true;
     view.moved = false;
+    apply();
+    moved();
+  }
+
+  const moved = () => view.onMove && view.onMove();
+
+  /** The part of the picture in view: {x, y, w, h} in user units. */
+  function region() {
+    const { w, h } = viewportSize();
+    return { x: view.cx - (w * view.scale) / 2, y: view.cy - (h * view.scale) / 2, w: w * view.scale, h: h * view.scale };
+  }
+
+  /** Show all of this part of the picture ({x, y, w, h} in user units), centred, as large as the viewport allows. */
+  function showRegion(r) {
+    const { w, h } = viewportSize();
+    cancelAnimationFrame(animation);
+    view.cx = r.x + r.w / 2;
+    view.cy = r.y + r.h / 2;
+    view.scale = Math.max(r.w / w, r.h / h);
+    view.ready = true;
+    view.moved = true;
     apply();
   }
 
@@ -161,6 +183,7 @@ export function createPanZoom(viewport, container, onResize) {
     view.scale = scale;
     view.moved = true;
     apply();
+    moved();
   }
 
   /** Move the view by screen pixels. */
@@ -170,6 +193,7 @@ export function createPanZoom(viewport, container, onResize) {
     view.cy += dyPx * view.scale;
     view.moved = true;
     apply();
+    moved();
   }
 
   viewport.addEventListener(
@@ -232,6 +256,8 @@ export function createPanZoom(viewport, container, onResize) {
     ensureVisible,
     zoomBy,
     panBy,
+    region,
+    showRegion,
     /** Fit again after the viewport's next change of size (it gets or gives back room). */
     refitOnResize: () => (refit = true),
   };

@@ -27,6 +27,11 @@ export async function readRun(file, keep) {
   if (!doc || typeof doc !== "object" || Array.isArray(doc) || !doc.config || typeof doc.config !== "object") {
     return { error: `Import: ${file.name} is not a chainrule run (no "config")` };
   }
+  return splitRun(doc, keep);
+}
+
+/** A run document (a file's, a slide's) as {doc, history}: the state without its history, and the last `keep` good metrics. */
+export function splitRun(doc, keep) {
   const history = Array.isArray(doc.history) ? doc.history.filter(goodMetric).slice(-keep) : [];
   return { doc: { ...doc, history: [] }, history };
 }

@@ -226,3 +226,10 @@ export function hideMessage() {
   $("message").hidden = true;
   $("message").textContent = "";
 }
+
+/** A config (from a link) with `preset`'s values where it says nothing: for the form only. */
+export function withDefaults(c, preset) {
+  const d = preset && preset.state.config;
+  if (!d) return { dataset: {}, optimizer: {}, layers: [], ...c };
+  return { ...d, ...c, dataset: { ...d.dataset, ...c.dataset }, optimizer: { ...d.optimizer, ...c.optimizer } };
+}

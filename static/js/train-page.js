@@ -6,10 +6,12 @@
    JSON state) and sends it with every request; the loss, accuracy and learning rate it shows are
    the server's. */
 
-import { $, on } from "./dom.js";
+import { $, on, onFile } from "./dom.js";
 import { pageKey, runShortcut } from "./keys.js";
 import { setUpLesson } from "./lesson-panel.js";
-import { exportRun, readRun } from "./train-file.js";
+import { exportRun, readRun, splitRun } from "./train-file.js";
+import { runForSlide } from "./train-lesson.js";
+import { applyHash } from "./lesson-follow.js";
 import * as form from "./train-form.js";
 import { networkCache, pickWeight } from "./train-network.js";
 import { zoomNeuronMap } from "./train-neuronmaps.js";
@@ -18,7 +20,7 @@ import { setUpPointsEditor } from "./train-points-ui.js";
 import { CHART_HISTORY, createRun } from "./train-run.js";
 import { createSamplePanel } from "./train-sample.js";
 import { hashOf, readHash } from "./train-url.js";
-import { drawAll, fitPanels, nin } from "./train-view.js";
+import { drawAll, exposeRun, fitPanels, nin } from "./train-view.js";
 import { canvasColours } from "./canvas.js";
 import { THEMES, nextTheme, preferredTheme, projectorToggled, showTheme } from "./themes.js";
 
@@ -74,7 +76,8 @@ function formFromConfig(c) {
 }
 
 const samplePanel = createSamplePanel(() => state, (run) => runner.stepBody(run).state);
-const graphSoon = () => samplePanel.soon();
+// a new run on show (not while playing): a live lesson sends it (lesson-panel.js), a follower has wandered
+const graphSoon = () => (samplePanel.soon(), state.playing || lesson.changed(true));
 const runner = createRun(state, { draw, graphSoon, writeHash, configFromForm, newRun: () => samplePanel.forget() });
 const { enqueue, startRun, pause, togglePlay, singleStep, reset, stopStream, streamFromHere } = runner;
 
@@ -168,20 +171,37 @@ function setPoints(points) {
   if (playing) streamFromHere();
 }
 
-async function importFile(file) {
-  form.clearErrors();
-  const { doc, history, error } = await readRun(file, CHART_HISTORY);
-  if (error) return form.showMessage(`${error}. The current run is unchanged.`);
+/** Carry on from a run document (a file's, a slide's); false (and a message) when the API refuses it. */
+async function openRun(doc, history, where) {
   pause();
-  const ok = await enqueue(() => startRun(doc, history, `Import ${file.name}`, true));
+  const ok = await enqueue(() => startRun(doc, history, where, true));
   if (ok) {
     state.emptyPoints = false;
     state.presetName = "";
     $("preset").value = "";
     formFromConfig(state.run.config);
     writeHash();
-    form.showMessage(`Imported ${file.name}: step ${state.run.step}.`, "info");
   }
+  return ok;
+}
+
+async function importFile(file) {
+  form.clearErrors();
+  const { doc, history, error } = await readRun(file, CHART_HISTORY);
+  if (error) return form.showMessage(`${error}. The current run is unchanged.`);
+  if (await openRun(doc, history, `Import ${file.name}`)) form.showMessage(`Imported ${file.name}: step ${state.run.step}.`, "info");
+}
+
+/** A slide or the teacher's view: its hash (theme, speed, Stop at, settings) and the run it carries. */
+function showSlide(hash, { run }) {
+  if (!run) return currentHash() === hash || applyHash(hash);
+  history.replaceState(null, "", location.pathname + location.search + hash);
+  takeHash();
+  applyTheme(state.theme);
+  $("speed").value = String(state.speed);
+  $("until").value = state.until || "";
+  const { doc, history: metrics } = splitRun(run, CHART_HISTORY);
+  return openRun(doc, metrics, "Slide");
 }
 
 // ---------------------------------------------------------------- drawing (one requestAnimationFrame per change)
@@ -275,13 +295,6 @@ async function loadPresets() {
   }
 }
 
-/** A config from the hash with the micrograd demo's values where it says nothing (for the form only). */
-function mergeDefaults(c) {
-  const d = (state.presets.find((p) => p.name === DEFAULT_PRESET) || { state: { config: null } }).state.config;
-  if (!d) return { dataset: {}, optimizer: {}, layers: [], ...c };
-  return { ...d, ...c, dataset: { ...d.dataset, ...c.dataset }, optimizer: { ...d.optimizer, ...c.optimizer } };
-}
-
 async function init() {
   document.addEventListener("keydown", onKey);
   on("play", "click", togglePlay);
@@ -305,12 +318,7 @@ async function init() {
   on("toggle-projector", "click", () => applyTheme(projectorToggled(state.theme, state.lastTheme)));
   on("export", "click", () => state.run && exportRun(state.run, state.history, exportHistory));
   on("import", "click", () => $("import-file").click());
-  on("import-file", "change", () => {
-    const input = $("import-file");
-    const f = input.files[0];
-    input.value = "";
-    if (f) importFile(f);
-  });
+  onFile("import-file", importFile);
   on("help-open", "click", () => $("help").showModal());
   on("preset", "change", () => {
     if (!$("preset").value) return;
@@ -377,7 +385,7 @@ async function init() {
     // Fill the form from what the API makes of the hash (defaults filled in), else show the raw values.
     const ok = await enqueue(() => startRun({ config: fromHash }, [], "Link"));
     if (ok) formFromConfig(state.run.config);
-    else formFromConfig(mergeDefaults(fromHash));
+    else formFromConfig(form.withDefaults(fromHash, state.presets.find((p) => p.name === DEFAULT_PRESET)));
   } else {
     await loadPreset(DEFAULT_PRESET);
     // a link to more points than an address holds: they travel in the exported file instead
@@ -385,38 +393,9 @@ async function init() {
   }
   drawAll(state, network); // at once, not on the next frame: "ready" means the numbers are on screen
   document.body.dataset.ready = "true";
-  lesson = setUpLesson({ page: "train", view: currentHash });
+  lesson = setUpLesson({ page: "train", view: currentHash, extra: () => runForSlide(state.run, state.history, currentHash()), show: showSlide });
 }
 
-// for the browser tests and the curious: read-only views of the run
-window.chainruleTrain = {
-  get step() {
-    return state.run ? state.run.step : null;
-  },
-  get history() {
-    return state.history.slice();
-  },
-  get drawMs() {
-    return state.drawMs.slice();
-  },
-  get playing() {
-    return state.playing;
-  },
-  /** The decision boundary's view and scores, as the server sent them. */
-  get boundary() {
-    return state.boundary ? structuredClone(state.boundary) : null;
-  },
-  get run() {
-    return state.run ? structuredClone(state.run) : null;
-  },
-  /** The sample graph's program, as the server wrote it: {source, values, nodes}. */
-  /** Each hidden neuron's map, as the server sent them (null: none asked for). */
-  get neurons() {
-    return state.neurons ? structuredClone(state.neurons) : null;
-  },
-  get sampleProgram() {
-    return state.sampleProgram ? structuredClone(state.sampleProgram) : null;
-  },
-};
+exposeRun(state); // window.chainruleTrain, for the browser tests and the curious
 
 init();

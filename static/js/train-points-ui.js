@@ -3,7 +3,7 @@
    controller owns: points() (the points on show), view() (the boundary's view, or null), colours(),
    and setPoints(points) (continue the run on them). */
 
-import { $, on } from "./dom.js";
+import { $, on, onFile } from "./dom.js";
 import { clickPoints, parseCsv } from "./train-points.js";
 
 export function setUpPointsEditor(page) {
@@ -50,11 +50,7 @@ export function setUpPointsEditor(page) {
   });
 
   on("points-import", "click", () => $("points-file").click());
-  on("points-file", "change", async () => {
-    const input = $("points-file");
-    const file = input.files[0];
-    input.value = "";
-    if (!file) return;
+  onFile("points-file", async (file) => {
     const { points, error } = parseCsv(await file.text());
     if (error) return page.message(`Import ${file.name}: not read: ${error}. The points are unchanged.`);
     page.setPoints(points);

@@ -71,3 +71,36 @@ export function drawAll(state, network) {
   drawNetwork($("network"), run.weights, run.grads, nin(run), colours, network);
   drawNeuronMaps($("network"), state.neuronMaps ? state.neurons : null, run.config.activation, colours, network);
 }
+
+/** window.chainruleTrain: read-only views of the run, for the browser tests and the curious. */
+export function exposeRun(state) {
+  window.chainruleTrain = {
+    get step() {
+      return state.run ? state.run.step : null;
+    },
+    get history() {
+      return state.history.slice();
+    },
+    get drawMs() {
+      return state.drawMs.slice();
+    },
+    get playing() {
+      return state.playing;
+    },
+    /** The decision boundary's view and scores, as the server sent them. */
+    get boundary() {
+      return state.boundary ? structuredClone(state.boundary) : null;
+    },
+    get run() {
+      return state.run ? structuredClone(state.run) : null;
+    },
+    /** Each hidden neuron's map, as the server sent them (null: none asked for). */
+    get neurons() {
+      return state.neurons ? structuredClone(state.neurons) : null;
+    },
+    /** The sample graph's program, as the server wrote it: {source, values, nodes}. */
+    get sampleProgram() {
+      return state.sampleProgram ? structuredClone(state.sampleProgram) : null;
+    },
+  };
+}

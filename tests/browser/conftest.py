@@ -76,3 +76,16 @@ def screenshots() -> Path:
     """Where screenshots go (gitignored); look at them after a run."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture
+def follower(browser, base_url: str) -> Iterator[object]:
+    """A student's browser, following a live lesson: a page of its own, 1366x768."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base_url)
+    tab = context.new_page()
+    tab.console_errors = []
+    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    try:
+        yield tab
+    finally:
+        context.close()

@@ -60,6 +60,15 @@ def add_slide(page, title: str) -> None:
     page.wait_for_function("(n) => document.querySelectorAll('#lesson-slides li').length === n", arg=n + 1)
 
 
+def save_lesson(page, folder) -> tuple:
+    """Save: the file's path (in `folder`) and its JSON."""
+    with page.expect_download() as dl:
+        page.click("#lesson-save")
+    saved = folder / "lesson.json"
+    dl.value.save_as(saved)
+    return saved, json.loads(saved.read_text())
+
+
 def build_lesson(page) -> None:
     """Three slides: the lecture's graph with every grad, at step 3 (with notes), then training."""
     open_graph(page)
@@ -91,12 +100,8 @@ def test_a_lesson_is_built_reordered_saved_opened_and_presented_with_pagedown(pa
     page.wait_for_selector("body[data-ready=true]")
     assert slide_names(page) == ["The whole graph", "Three steps in", "Now train it"]
 
-    with page.expect_download() as dl:
-        page.click("#lesson-save")
-    saved = tmp_path / "lesson.json"
-    dl.value.save_as(saved)
-    doc = json.loads(saved.read_text())
-    assert doc["version"] == 1
+    saved, doc = save_lesson(page, tmp_path)
+    assert doc["version"] == 2
     assert [(s["page"], s["title"]) for s in doc["slides"]] == [
         ("graph", "The whole graph"),
         ("graph", "Three steps in"),
@@ -165,19 +170,6 @@ def test_a_share_link_opens_the_lesson_in_another_browser(page, browser, base_ur
         assert slide_names(tab) == [TRICKY_TITLE]
     finally:
         other.close()
-
-
-@pytest.fixture
-def follower(browser, base_url):
-    """A student's browser: a page of its own, 1366x768."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=base_url)
-    tab = context.new_page()
-    tab.console_errors = []
-    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
-    try:
-        yield tab
-    finally:
-        context.close()
 
 
 def test_a_follower_mirrors_the_presenter_wanders_off_and_snaps_back(page, follower, screenshots) -> None:

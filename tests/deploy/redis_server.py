@@ -11,11 +11,13 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
 
-from tests.live import free_port
+from tests.live import Server, free_port
 
 START_SECONDS = 20.0
 
@@ -69,3 +71,19 @@ class RedisServer:
     def __exit__(self, *exc: object) -> None:
         self.kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@contextmanager
+def replicas_sharing(
+    server: RedisServer, env: dict[str, str] | None = None
+) -> Iterator[tuple[Server, Server]]:
+    """Two uvicorn replicas on loopback sharing this Redis (with more settings in `env`)."""
+    settings = {"CHAINRULE_REDIS_URL": server.url, **(env or {})}
+    pair = (Server(env=settings), Server(env=settings))
+    try:
+        for replica in pair:
+            replica.start()
+        yield pair
+    finally:
+        for replica in pair:
+            replica.stop()

@@ -16,7 +16,7 @@ from tests.own_loop import in_own_loop
 from tests.sse import SseReader
 
 from .cluster import Cluster, nginx_binary
-from .redis_server import RedisServer, redis_binary
+from .redis_server import RedisServer, redis_binary, replicas_sharing
 
 pytestmark = pytest.mark.skipif(
     redis_binary() is None,
@@ -29,22 +29,9 @@ EVENT_SECONDS = 15.0  # the longest wait for one event before the test fails (a 
 
 
 @pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def replicas(redis_server: RedisServer) -> Iterator[tuple[Server, Server]]:
-    env = {"CHAINRULE_REDIS_URL": redis_server.url}
-    pair = (Server(env=env), Server(env=env))
-    try:
-        for server in pair:
-            server.start()
+    with replicas_sharing(redis_server) as pair:
         yield pair
-    finally:
-        for server in pair:
-            server.stop()
 
 
 def go_live(base_url: str) -> tuple[str, dict[str, str]]:
