@@ -27,19 +27,20 @@ and it is 2.5x. The collector's share is fixed by CPython: a young collection ev
 tracked objects, a middle one every ten of those, and a full walk of everything live every tenth
 middle one, once the objects that survived since the last full walk are a quarter of the old
 ones. Our one object per node (the least a Value can be) is walked that way; only fewer slots
-make each walk cheaper. The engine's own work is CPython's floor for an operator on a Python class: the
-dunder called from C, a new object with its ``__dict__`` values array, a store per slot. Counted
-in instructions (valgrind, one build and backward of the balanced graph): micrograd 4.20 G, ours
-1.58 G before issue 15 and 1.50 G after it (2.30 G against about 1.03 G with the collector off), so
-CPU time favours us more than instructions do only because micrograd's collections miss the
-cache. ``gc.disable()`` around backward would change nothing: no collection starts while our
-backward walks a graph (it makes no tracked object per node), and it would turn off the
-collector for a user's own ``_backward`` closures too. Measured and kept: ``+ - *`` make their
-node inline (-3% instructions), ``label`` out of the slots (-2%). Measured and dropped: a plain
-class without slots (slower), a level-by-level walk with set operations for the topological
-order (50% slower than the loop), dropping the None check for an op's first input (-0.3%).
-The ``__dict__`` slot that lets a Value take new attributes costs 10-15% of the build (each
-instance gets its attribute-values array when it is made), measured side by side.
+make each walk cheaper. The engine's own work is CPython's floor for an operator on a Python
+class: the dunder called from C, a new object with its ``__dict__`` values array, a store per
+slot. Counted in instructions (valgrind, one build, backward and free of the balanced graph):
+micrograd 4.20 G, ours 1.58 G before issue 15 and 1.50 G after it (2.30 G against about 1.03 G
+with the collector off), so CPU time favours us more than instructions do only because
+micrograd's collections miss the cache. ``gc.disable()`` around backward would change nothing:
+no collection starts while our backward walks a graph (it makes no tracked object per node), and
+it would turn off the collector for a user's own ``_backward`` closures too. Measured and kept:
+``+ - *`` make their node inline (-3% instructions), ``label`` out of the slots (-2%). Measured
+and dropped: a plain class without slots (slower), a level-by-level walk with set operations for
+the topological order (50% slower than the loop), dropping the None check for an op's first
+input (-0.3%), the Value for a plain number made without calling the class (-2% on chains). The
+``__dict__`` slot that lets a Value take new attributes costs 10-15% of the build (each instance
+gets its attribute-values array when it is made), measured side by side.
 """
 
 from __future__ import annotations
