@@ -16,14 +16,31 @@ again and again while a graph grows; that is most of micrograd's build time. Our
 per node (engine/engine.py says how), so the walks are short, and backward sorts the op nodes
 by creation order instead of recursing.
 
-Why not 8x (measured with cProfile-free CPU timers and gc on/off, 2026-11-29): with the
-collector off, micrograd builds the balanced graph in 0.23 s and ours in 0.14 s, only 1.6x: both
-pay CPython's cost of a Python-level operator call and a new object per node. The collector
-then adds about 0.9 s to micrograd and 0.16 s to ours (our one tracked object per node is still
-walked by two full collections while the graph grows), and backward is 0.11 s against 0.06 s.
-No pure-Python object escapes the collector, so the ratio stays near 5-6x in CPU time. The
-``__dict__`` slot that lets a Value take new attributes costs 10-15% of the build on Python 3.11
-(each instance gets its attribute-values array when it is made), measured side by side.
+Why not 8x (measured 2026-11-29 on the shared 2-core machine, load 8-11; the figures move by
+about 10% between runs): forward+backward is 5.1-5.3x on the balanced graph, 7.2-7.9x on the
+products of pairs, 2.9-3.3x on the chain. The lines "in the cycle collector" split each side.
+On the balanced graph micrograd spends 940-990 ms of its 1.3 s in collections and we spend
+110-115 ms of our 0.25 s; what is left is 2.3-2.7x (2.1-2.9x on every graph). 8x needs our
+total under an eighth of micrograd's, about 170 ms here: our collections take two thirds of
+that, leaving about 60 ms for work that takes 140 ms, so the rest would have to be near 6x
+and it is 2.5x. The collector's share is fixed by CPython: a young collection every 700 new
+tracked objects, a middle one every ten of those, and a full walk of everything live every tenth
+middle one, once the objects that survived since the last full walk are a quarter of the old
+ones. Our one object per node (the least a Value can be) is walked that way; only fewer slots
+make each walk cheaper. The engine's own work is CPython's floor for an operator on a Python
+class: the dunder called from C, a new object with its ``__dict__`` values array, a store per
+slot. Counted in instructions (valgrind, one build, backward and free of the balanced graph):
+micrograd 4.20 G, ours 1.58 G before issue 15 and 1.50 G after it (2.30 G against about 1.03 G
+with the collector off), so CPU time favours us more than instructions do only because
+micrograd's collections miss the cache. ``gc.disable()`` around backward would change nothing:
+no collection starts while our backward walks a graph (it makes no tracked object per node), and
+it would turn off the collector for a user's own ``_backward`` closures too. Measured and kept:
+``+ - *`` make their node inline (-3% instructions), ``label`` out of the slots (-2%). Measured
+and dropped: a plain class without slots (slower), a level-by-level walk with set operations for
+the topological order (50% slower than the loop), dropping the None check for an op's first
+input (-0.3%), the Value for a plain number made without calling the class (-2% on chains). The
+``__dict__`` slot that lets a Value take new attributes costs 10-15% of the build (each instance
+gets its attribute-values array when it is made), measured side by side.
 """
 
 from __future__ import annotations
@@ -77,11 +94,29 @@ class Times(NamedTuple):
     backward: float  # root.backward()
     free: float  # drop the graph and collect it (micrograd's closures make a cycle per node)
     wall: float  # forward + backward, wall-clock (its best of REPEATS, beside the other side's best)
+    collector: float  # of forward + backward, the CPU time spent in the cycle collector's runs
+    rest: float  # forward + backward without the collector's runs: the engine's own work
+
+
+class CollectorClock:
+    """CPU seconds spent inside the cycle collector's runs, from ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.process_time()
+        else:
+            self.total += time.process_time() - self._start
 
 
 def timed(build: Callable[[], object]) -> Times:
     """CPU seconds for each phase, with the GC on as a user has it, collected between runs."""
     gc.collect()
+    clock = CollectorClock()
+    gc.callbacks.append(clock)
     wall = time.perf_counter()
     start = time.process_time()
     root = build()
@@ -89,17 +124,19 @@ def timed(build: Callable[[], object]) -> Times:
     root.backward()
     done = time.process_time()
     wall = time.perf_counter() - wall
+    gc.callbacks.remove(clock)
     del root
     gc.collect()
     freed = time.process_time()
-    return Times(built - start, done - built, freed - done, wall)
+    own = done - start - clock.total
+    return Times(built - start, done - built, freed - done, wall, clock.total, own)
 
 
 def compare(name: str, theirs: Callable[[], object], ours: Callable[[], object]) -> float:
     """Runs both REPEATS times, interleaved so that both see the same machine; best of each."""
     runs = [(timed(theirs), timed(ours)) for _ in range(REPEATS)]
-    t = Times(*(min(run[0][i] for run in runs) for i in range(4)))
-    o = Times(*(min(run[1][i] for run in runs) for i in range(4)))
+    t = Times(*(min(run[0][i] for run in runs) for i in range(len(Times._fields))))
+    o = Times(*(min(run[1][i] for run in runs) for i in range(len(Times._fields))))
     print(name)
     for part in Times._fields[:3]:
         tp, op = getattr(t, part), getattr(o, part)
@@ -108,6 +145,11 @@ def compare(name: str, theirs: Callable[[], object], ours: Callable[[], object])
     with_free = sum(t[:3]) / sum(o[:3])
     wall = t.wall / o.wall
     print(f"  forward+backward {ratio:.1f}x (wall-clock {wall:.1f}x); freeing it too {with_free:.1f}x")
+    rest = t.rest / o.rest
+    print(
+        f"  of forward+backward, in the cycle collector: micrograd {t.collector * 1e3:.0f} ms, "
+        f"ours {o.collector * 1e3:.0f} ms; the rest {rest:.1f}x"
+    )
     return ratio
 
 

@@ -11,10 +11,12 @@ micrograd's own way of adding an op works too: make the node by hand,
 ``backward()`` calls such a closure in the same walk, in its place in the order.
 
 Speed (``python -m bench.bench_engine``): a node is one small object (inputs and local
-derivatives in slots, no tuples), ``+ - *`` are their rows written out, and the topological
-order is creation order, found without recursion. Python's cycle collector, which walks
-every live object now and then, costs micrograd most of its time on large graphs; one
-object per node and no cycles keep that walk short here.
+derivatives in slots, no tuples), ``+ - *`` are their rows written out, node and all, and the
+topological order is creation order, found without recursion. Python's cycle collector, which
+walks every live object now and then, costs micrograd most of its time on large graphs; one
+object per node, as few slots as it needs (a ``label`` lives in ``__dict__``, on the Values that
+have one) and no cycles keep that walk short here. ``backward()`` leaves the collector alone:
+it allocates no tracked object per node, so no collection starts during its walk.
 """
 
 from __future__ import annotations
@@ -205,7 +207,6 @@ def _node(data: float, op: str, a: Value, b: Value | None, da: float, db: float)
     node._da = da
     node._db = db
     node._op = op
-    node.label = ""
     node._serial = next(_serials)
     node._own_backward = None
     return node
@@ -233,11 +234,11 @@ class Value:
         "_da",  # d self / d input; None for a custom op (a node made by hand): it has no rule
         "_db",
         "_op",  # the op that produced this node, as shown on the graph
-        "label",
         "_serial",  # a node's place in creation order (-1 for a leaf: see topological_order)
         "_own_backward",  # None, or what backward() calls here instead of the rule: see _backward
         "__dict__",
     )
+    label = ""  # the name shown on the graph; kept in __dict__, set only on the Values that have one
 
     def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         self.data = data
@@ -247,7 +248,8 @@ class Value:
         self._da: float | None = 0.0
         self._db: float | None = 0.0
         self._op = _op
-        self.label = label
+        if label:
+            self.label = label
         self._serial = -1
         self._own_backward: Callable[[], None] | None = None
         if _children:  # a node made by hand, micrograd-style: a custom op, with no rule
@@ -311,7 +313,11 @@ class Value:
         out = a + b
         if out - out:  # inf or nan
             raise MathError("+", (a, b))
-        return _node(out, "+", self, other, 1.0, 1.0)
+        node = _new(Value)  # _node(out, "+", self, other, 1.0, 1.0), written out: a call less
+        node.data, node.grad, node._op = out, 0, "+"
+        node._a, node._b, node._serial = self, other, next(_serials)
+        node._da, node._db, node._own_backward = 1.0, 1.0, None
+        return node
 
     def __sub__(self, other: Value | float) -> Value:  # self - other
         if not isinstance(other, Value):
@@ -320,7 +326,11 @@ class Value:
         out = a - b
         if out - out:
             raise MathError("-", (a, b))
-        return _node(out, "-", self, other, 1.0, -1.0)
+        node = _new(Value)  # _node(out, "-", self, other, 1.0, -1.0), written out: a call less
+        node.data, node.grad, node._op = out, 0, "-"
+        node._a, node._b, node._serial = self, other, next(_serials)
+        node._da, node._db, node._own_backward = 1.0, -1.0, None
+        return node
 
     def __mul__(self, other: Value | float) -> Value:  # self * other
         if not isinstance(other, Value):
@@ -329,7 +339,11 @@ class Value:
         out = a * b
         if out - out:
             raise MathError("*", (a, b))
-        return _node(out, "*", self, other, b, a)
+        node = _new(Value)  # _node(out, "*", self, other, b, a), written out: a call less
+        node.data, node.grad, node._op = out, 0, "*"
+        node._a, node._b, node._serial = self, other, next(_serials)
+        node._da, node._db, node._own_backward = b, a, None
+        return node
 
     def __truediv__(self, other: Value | float) -> Value:  # self / other
         return _apply("/", (self, _lift(other)))

@@ -145,6 +145,19 @@ def test_values_take_new_attributes_as_micrographs_do():
         _ = Value(1.0).m  # an attribute nobody set is still an error
 
 
+def test_labels_as_the_lecture_sets_them_on_leaves_and_on_results():
+    a, b = Value(2.0, label="a"), Value(-3.0)
+    e = a * b
+    e.label = "e"  # the lecture names each result after making it
+    d = e + 10.0
+    assert (a.label, b.label, e.label, d.label) == ("a", "", "e", "")
+    assert vars(b) == {} and vars(e) == {"label": "e"}  # only a given label is stored
+    e.m = 1.5  # a label sits beside other new attributes
+    assert vars(e) == {"label": "e", "m": 1.5}
+    d.backward()
+    assert (a.grad, b.grad, e.grad) == (-3.0, 2.0, 1.0)
+
+
 def adam_on_the_values(params, lr=0.05, b1=0.9, b2=0.999, eps=1e-8):
     """Adam the usual micrograd way: each parameter keeps its own moments."""
     for p in params:
