@@ -17,16 +17,10 @@ from app.middleware import BodySizeLimit
 from app.render import Renderer
 from app.schemas import GraphRequest, UnprocessableResponse
 from app.settings import get_settings
+from tests.lecture import NEURON_SUM
 
 LECTURE = "a = 2.0; b = -3.0; c = 10.0; f = -2.0\ne = a*b\nd = e + c\nL = d*f"
-NEURON = """
-x1 = 2.0; x2 = 0.0
-w1 = -3.0; w2 = 1.0
-b = 6.8813735870195432
-x1w1 = x1*w1; x2w2 = x2*w2
-n = x1w1 + x2w2 + b
-o = tanh(n)
-"""
+NEURON = NEURON_SUM + "o = tanh(n)\n"
 
 
 def by_label(body: dict) -> dict[str, dict]:
