@@ -29,7 +29,7 @@ from engine.expr import ExprError, parse
 
 from .fold import plan
 from .layout import Template
-from .render import Picture, Renderer
+from .render import Look, Picture, Renderer
 from .schemas import (
     Direction,
     GradCheck,
@@ -104,6 +104,23 @@ class LRUCache:
 def _size(key: Hashable, item: Answer) -> int:
     key_bytes = len(key) if isinstance(key, bytes | str) else len(repr(key))
     return key_bytes + len(item.json) + len(item.svg)
+
+
+class Options(NamedTuple):
+    """What an answer is asked for beside its program (a GraphRequest's other fields)."""
+
+    h: float = 1e-5  # the step of the numerical checks
+    theme: str = "light"
+    folded: list[int] | None = None  # statements drawn folded; None: all, if too big unfolded
+    picture: bool = True  # False: the values alone (``svg`` empty), however many there are
+    direction: Direction = "LR"  # the picture's rankdir, "LR" or "TB"
+
+    @classmethod
+    def of(cls, request: GraphRequest) -> Options:
+        return cls(request.h, request.theme, request.fold, request.picture, request.direction or "LR")
+
+
+DEFAULTS = Options()
 
 
 class Draft(NamedTuple):
@@ -209,16 +226,7 @@ class GraphService:
         positions: dict[int, tuple[int, int]] = {}
         statements: dict[int, int] = {}
         root = parse(request.source, request.values, positions, statements)
-        draft = self.describe(
-            root,
-            request.h,
-            request.theme,
-            positions,
-            statements,
-            request.fold,
-            request.picture,
-            request.direction or "LR",
-        )
+        draft = self.describe(root, Options.of(request), positions, statements)
         draft.response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
         return draft
 
@@ -257,20 +265,13 @@ class GraphService:
     def from_root(
         self,
         root: Value,
-        h: float = 1e-5,
-        theme: str = "light",
+        options: Options = DEFAULTS,
         positions: dict[int, tuple[int, int]] | None = None,
         statements: dict[int, int] | None = None,
-        folded: list[int] | None = None,
-        picture: bool = True,
-        direction: Direction = "LR",
     ) -> GraphResponse:
         """``positions``: where in the program each node was made (``parse``'s), for errors;
-        ``statements``: which statement made each node (``parse``'s), for folding; ``folded``: the
-        statements to draw folded (None: all of them when the graph is too big to draw unfolded);
-        ``picture``: False for the values alone (``svg`` empty), however many there are;
-        ``direction``: the picture's rankdir, "LR" or "TB"."""
-        draft = self.describe(root, h, theme, positions, statements, folded, picture, direction)
+        ``statements``: which statement made each node (``parse``'s), for folding."""
+        draft = self.describe(root, options, positions, statements)
         if draft.picture is not None:
             draft.response.svg = self.renderer.draw(draft.picture, self.renderer.layout(draft.picture))
         return draft.response
@@ -278,17 +279,13 @@ class GraphService:
     def describe(
         self,
         root: Value,
-        h: float = 1e-5,
-        theme: str = "light",
+        options: Options = DEFAULTS,
         positions: dict[int, tuple[int, int]] | None = None,
         statements: dict[int, int] | None = None,
-        folded: list[int] | None = None,
-        picture: bool = True,
-        direction: Direction = "LR",
     ) -> Draft:
         """``from_root`` without the picture's layout."""
         nodes, _ = trace(root)
-        if not statements and picture:
+        if not statements and options.picture:
             self.renderer.check_size(len(nodes))  # before any costly work: nothing could fold
         root.backward()
         ids = {id(node): f"n{k}" for k, node in enumerate(nodes)}
@@ -312,15 +309,16 @@ class GraphService:
             )
             for node in nodes
         ]
-        drawn, folds, clusters, found = plan(described, folded, self.renderer.max_nodes)
+        drawn, folds, clusters, found = plan(described, options.folded, self.renderer.max_nodes)
+        look = Look(options.theme, folds, clusters, options.direction)
         # refuses a graph too big or tangled to lay out, first
-        prepared = self.renderer.prepare(drawn, theme, folds, clusters, direction) if picture else None
+        prepared = self.renderer.prepare(drawn, look) if options.picture else None
         response = GraphResponse(
             nodes=described,
             output=ids[id(root)],
             backward_order=[ids[id(node)] for node in reversed(nodes)],
-            checks=self.checks(root, nodes, ids, h),
-            h=h,
+            checks=self.checks(root, nodes, ids, options.h),
+            h=options.h,
             svg="",
             groups=[
                 StatementGroup(

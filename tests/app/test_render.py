@@ -11,6 +11,7 @@ from app.graph_service import GraphService
 from app.render import (
     THEMES,
     GraphTooLarge,
+    Look,
     Renderer,
     RenderTimeout,
     RenderUnavailable,
@@ -149,7 +150,7 @@ def test_long_labels_are_cut_short_in_the_picture_only():
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
 def test_every_theme_renders_with_its_colours(theme):
-    svg = Renderer().svg(nodes_of(lecture()), theme)
+    svg = Renderer().svg(nodes_of(lecture()), Look(theme))
     assert f'fill="{THEMES[theme].background}"' in svg
     assert f'fill="{THEMES[theme].grad_colours["neg"].lower()}"' in svg  # Graphviz writes lower case
     assert f'font-size="{THEMES[theme].font_size:.2f}"' in svg
@@ -159,7 +160,7 @@ def test_every_theme_renders_with_its_colours(theme):
 def test_each_role_is_drawn_in_its_own_fill(theme):
     fills = THEMES[theme].fills
     assert len(set(fills.values())) == len(fills) == 4  # input, constant, intermediate, output
-    tree = ET.fromstring(Renderer().svg(nodes_of(lecture() + 1), theme))  # + 1: a constant too
+    tree = ET.fromstring(Renderer().svg(nodes_of(lecture() + 1), Look(theme)))  # + 1: a constant too
     drawn: dict[str, set[str]] = {}
     for g in tree.iter(f"{SVG}g"):
         role = next((c[5:] for c in (g.get("class") or "").split() if c.startswith("role-")), None)
