@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.graph_service import Answer, GraphService, LRUCache, get_service
+from app.graph_service import Answer, AnswerCache, GraphService, get_service
 from app.main import app
 from app.middleware import BodySizeLimit
 from app.render import Renderer
@@ -353,7 +353,7 @@ def test_tangled_graph_is_422_with_a_message(client):
 
 
 def test_cache_is_bounded_by_bytes_least_recently_used_first():
-    cache = LRUCache(max_bytes=100)
+    cache = AnswerCache(max_bytes=100)
     for key in "abc":
         cache.put(key, Answer(b"j" * 20, b"s" * 20))  # 41 bytes each: the key's byte counts too
     assert len(cache) == 2 and cache.bytes == 82
@@ -379,8 +379,8 @@ def test_identical_requests_arriving_together_run_dot_once():
 
     service.renderer.run_dot = slow_run_dot
     arrived = []
-    real_get = service.cache.get
-    service.cache.get = lambda key: arrived.append(key) or real_get(key)
+    real_get = service.cache._get  # the look-up each request makes first
+    service.cache._get = lambda key: arrived.append(key) or real_get(key)
     request = GraphRequest(source=LECTURE)
     with ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(service.answer, request) for _ in range(4)]
