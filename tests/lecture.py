@@ -1,5 +1,5 @@
-"""The lecture's worked examples for tests: L = (a*b + c) * f built with the engine by hand, and
-the tanh neuron's sum as a program."""
+"""The lecture's worked examples for tests: L = (a*b + c) * f built with the engine by hand and
+as a program, and the tanh neuron's sum as a program."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def lecture_graph() -> tuple[Value, Value, Value, Value, Value, Value, Value]:
     L.label = "L"
     return a, b, c, f, e, d, L
 
+
+# the lecture's first graph as a program, one statement a line after the inputs
+LECTURE = "a = 2.0; b = -3.0; c = 10.0; f = -2.0\ne = a*b\nd = e + c\nL = d*f"
 
 # the tanh neuron's inputs, weights and sum n, as a program (an output line goes after it)
 NEURON_SUM = """\

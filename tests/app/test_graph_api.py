@@ -17,9 +17,8 @@ from app.middleware import BodySizeLimit
 from app.render import Renderer
 from app.schemas import GraphRequest, UnprocessableResponse
 from app.settings import get_settings
-from tests.lecture import NEURON_SUM
+from tests.lecture import LECTURE, NEURON_SUM
 
-LECTURE = "a = 2.0; b = -3.0; c = 10.0; f = -2.0\ne = a*b\nd = e + c\nL = d*f"
 NEURON = NEURON_SUM + "o = tanh(n)\n"
 
 

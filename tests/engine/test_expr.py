@@ -10,7 +10,7 @@ from engine.expr import (
     parse,
     tokenize,
 )
-from tests.lecture import NEURON_SUM
+from tests.lecture import LECTURE, NEURON_SUM
 
 VALUES = {"a": 2.0, "b": 3.0, "c": 1.5, "f": -2.0, "x": 0.5, "y": 1.5}
 
@@ -208,17 +208,6 @@ def test_parse_does_not_run_backward() -> None:
 
 
 # --- the lecture's programs -----------------------------------------------------------
-
-LECTURE = """\
-# the lecture's example, one name per line
-a = 2.0
-b = -3.0
-c = 10
-f = -2
-e = a*b
-d = e + c
-L = d * f
-"""
 
 
 @pytest.mark.parametrize(
