@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -148,48 +148,33 @@ async def _train(run: Run, steps: int, client: str, request: Request | None = No
             return metrics
 
 
-def _answer(
-    run: Run,
-    metrics: list[dict[str, Any]],
-    grid: int | None,
-    with_predictions: bool,
-    neuron_grid: int | None = None,
-) -> dict[str, Any]:
-    return {
+class Extras(NamedTuple):
+    """What a step's answer carries beside the state and metrics, if asked for."""
+
+    grid: int | None = None  # the decision boundary on a grid this wide
+    predictions: bool = False  # every sample's score
+    neuron_grid: int | None = None  # each hidden neuron's map on a grid this wide
+
+
+def _answer_json(run: Run, metrics: list[dict[str, Any]], extras: Extras) -> str:
+    """The /step response as JSON text (built in a worker thread: a big grid is real work)."""
+    answer = {
         "state": run.to_state(get_settings().train_max_history),
         "metrics": metrics,
         "stopped": run.stopped,
-        "boundary": boundary(run, grid) if grid is not None else None,
-        "predictions": predictions(run) if with_predictions else None,
-        "neurons": neurons(run, neuron_grid) if neuron_grid is not None else None,
+        "boundary": boundary(run, extras.grid) if extras.grid is not None else None,
+        "predictions": predictions(run) if extras.predictions else None,
+        "neurons": neurons(run, extras.neuron_grid) if extras.neuron_grid is not None else None,
         "lr": learning_rate(run.config["optimizer"], run.step),
         "sample_nodes": run.replay.size,
     }
-
-
-def _answer_json(
-    run: Run,
-    metrics: list[dict[str, Any]],
-    grid: int | None,
-    with_predictions: bool,
-    neuron_grid: int | None = None,
-) -> str:
-    """The /step response as JSON text (built in a worker thread: a big grid is real work)."""
-    answer = _answer(run, metrics, grid, with_predictions, neuron_grid)
     return StepResponse.model_validate(answer).model_dump_json()
 
 
-async def _answered(
-    run: Run,
-    metrics: list[dict[str, Any]],
-    grid: int | None,
-    with_predictions: bool,
-    client: str,
-    neuron_grid: int | None = None,
-) -> str:
+async def _answered(run: Run, metrics: list[dict[str, Any]], extras: Extras, client: str) -> str:
     try:
         async with _training_slots().hold(client):
-            return await run_in_threadpool(_answer_json, run, metrics, grid, with_predictions, neuron_grid)
+            return await run_in_threadpool(_answer_json, run, metrics, extras)
     except Busy:
         raise _busy() from None
 
@@ -238,7 +223,8 @@ async def post_step(request: StepRequest, http: Request) -> Response:
     except Busy:
         raise _busy() from None
     metrics = await _train(run, request.steps, client)
-    body = await _answered(run, metrics, request.grid, request.predictions, client, request.neuron_grid)
+    extras = Extras(request.grid, request.predictions, request.neuron_grid)
+    body = await _answered(run, metrics, extras, client)
     return Response(body, media_type="application/json")
 
 
@@ -252,14 +238,7 @@ def post_sample_graph(request: SampleGraphRequest) -> dict[str, Any]:
 
 
 async def _events(
-    run: Run,
-    steps: int,
-    every: int,
-    grid: int | None,
-    with_predictions: bool,
-    interval_ms: int,
-    client: str,
-    neuron_grid: int | None = None,
+    run: Run, steps: int, every: int, extras: Extras, interval_ms: int, client: str
 ) -> AsyncIterator[ServerSentEvent]:
     """Train ``steps`` steps, an event every ``every`` steps, then a "done" event saying why it
     ended. It waits on the event loop (for a place, between events): no worker thread is held
@@ -270,7 +249,7 @@ async def _events(
     while remaining > 0:
         try:
             metrics = await _train(run, min(every, remaining), client)
-            data = await _answered(run, metrics, grid, with_predictions, client, neuron_grid)
+            data = await _answered(run, metrics, extras, client)
         except Busy:
             reason = "busy"  # the client resumes from the last state it received
             break
@@ -310,8 +289,8 @@ async def post_stream(
     """Train live: the same steps as /step, streamed. To resume after a dropped connection,
     POST again with the last state received."""
     request, run = prepared
-    options = (request.grid, request.predictions, request.interval_ms, _client(http))
-    async for event in _events(run, request.steps, request.every, *options, request.neuron_grid):
+    extras = Extras(request.grid, request.predictions, request.neuron_grid)
+    async for event in _events(run, request.steps, request.every, extras, request.interval_ms, _client(http)):
         yield event
 
 
@@ -355,7 +334,7 @@ def _get_stream_run(
         check_work(run, until, _limits(), "until", advice)
     except TrainError as error:
         raise _from_train_error(error, ("query",)) from None
-    options = {"every": every, "grid": grid, "with_predictions": with_predictions, "interval_ms": interval_ms}
+    options = {"every": every, "extras": Extras(grid, with_predictions), "interval_ms": interval_ms}
     return run, start, until, options
 
 
