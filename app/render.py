@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from html import escape, unescape
 from typing import NamedTuple
 
+from .errors import ServiceError
 from .fold import Fold, Group
 from .layout import LayoutCache, Slot, Template, layout_key
 from .schemas import Direction, GraphNode
@@ -33,14 +34,10 @@ LARGE_GRAPH = 150  # values; above this dot gets a bounded effort (dense graphs 
 FIELD = 7
 
 
-class RenderError(Exception):
-    """The picture could not be drawn; ``status`` is the HTTP status that says why."""
+class RenderError(ServiceError):
+    """The picture could not be drawn."""
 
     status = 503
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class GraphTooLarge(RenderError):

@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from ..errors import ServiceError
+
 # no 0/O, 1/I/L: a code read off a projector is typed right
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
@@ -25,15 +27,10 @@ KEY_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
 FOLLOWER_QUEUE = 64
 
 
-class LiveError(Exception):
-    """A request about a lesson that cannot be served; ``status`` is its HTTP status."""
+class LiveError(ServiceError):
+    """A request about a lesson that cannot be served."""
 
     status = 400
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
 
 
 class Unknown(LiveError):
