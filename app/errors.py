@@ -38,10 +38,16 @@ from .slots import Busy
 
 
 class ServiceError(Exception):
-    """A request that cannot be served, with the HTTP status that says why (``status``, each
-    subclass's) and, if trying again later may help, after how many seconds (``retry_after``)."""
+    """A request that cannot be served, with the HTTP status that says why (each kind gives its
+    own: ``class Unknown(LiveError, status=404)``) and, if trying again later may help, after how
+    many seconds (``retry_after``)."""
 
     status = 500
+
+    def __init_subclass__(cls, status: int | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)

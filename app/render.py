@@ -34,22 +34,20 @@ LARGE_GRAPH = 150  # values; above this dot gets a bounded effort (dense graphs 
 FIELD = 7
 
 
-class RenderError(ServiceError):
+class RenderError(ServiceError, status=503):
     """The picture could not be drawn."""
 
-    status = 503
 
-
-class GraphTooLarge(RenderError):
-    status = 422
+class GraphTooLarge(RenderError, status=422):
+    """Too many values to draw, or too tangled to lay out in time: refused before `dot` runs."""
 
 
 class RenderTimeout(RenderError):
-    status = 503
+    """`dot` took longer than its timeout."""
 
 
 class RenderUnavailable(RenderError):
-    status = 503
+    """`dot` is missing or failed, or every place to run it stayed busy."""
 
 
 SANS = "DejaVu Sans"  # fonts Graphviz measures with; the SVG then gets browser fallbacks

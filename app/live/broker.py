@@ -27,30 +27,28 @@ KEY_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
 FOLLOWER_QUEUE = 64
 
 
-class LiveError(ServiceError):
+class LiveError(ServiceError, status=400):
     """A request about a lesson that cannot be served."""
 
-    status = 400
+
+class Unknown(LiveError, status=404):
+    """No live lesson has this code (or it has ended)."""
 
 
-class Unknown(LiveError):
-    status = 404
+class WrongKey(LiveError, status=401):
+    """The presenter's key does not match the lesson's."""
 
 
-class WrongKey(LiveError):
-    status = 401
+class Full(LiveError, status=503):
+    """At a limit: live lessons, or followers of one lesson here."""
 
 
-class Full(LiveError):
-    status = 503
+class Unavailable(LiveError, status=503):
+    """The live-lesson store (Redis) is not answering."""
 
 
-class Unavailable(LiveError):
-    status = 503
-
-
-class TooManyMisses(LiveError):
-    status = 429
+class TooManyMisses(LiveError, status=429):
+    """Too many unknown codes from one address."""
 
 
 def new_code() -> str:
