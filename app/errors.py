@@ -8,6 +8,7 @@
 | a body FastAPI could not parse            | 422    | the same list, saying why                       |
 | ``GraphTooLarge`` (app/render.py)         | 422    | ``{"detail": {message}}``                       |
 | ``RenderError`` (dot timed out, missing)  | 503    | ``{"detail": {message}}``, Retry-After: 5       |
+| any other ``ServiceError``                | its    | ``{"detail": {message}}`` (503: Retry-After: 5) |
 | ``Busy`` (app/slots.py, stream caps)      | 503    | ``{"detail": {message}}``, Retry-After          |
 | any other ``HTTPException``               | its    | FastAPI's                                       |
 | anything else (app/security.py)           | 500    | a generic message; the traceback goes to the log|
@@ -32,9 +33,27 @@ from starlette.types import Send
 
 from engine.expr import ExprError
 
-from .render import RenderError
 from .settings import get_settings
 from .slots import Busy
+
+
+class ServiceError(Exception):
+    """A request that cannot be served, with the HTTP status that says why (each kind gives its
+    own: ``class Unknown(LiveError, status=404)``) and, if trying again later may help, after how
+    many seconds (``retry_after``)."""
+
+    status = 500
+
+    def __init_subclass__(cls, status: int | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
 
 INTERNAL_ERROR = {"detail": {"message": "something went wrong on the server; the error has been logged"}}
 BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's 400 when json.loads fails oddly
@@ -115,8 +134,8 @@ async def program_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(status_code=400, content=error_body(exc.message, line=exc.line, column=exc.column))
 
 
-async def render_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RenderError)
+async def service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
     headers = {"Retry-After": "5"} if exc.status == 503 else None
     return JSONResponse(status_code=exc.status, content=error_body(exc.message), headers=headers)
 
@@ -132,7 +151,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(ExprError, program_error)
-    app.add_exception_handler(RenderError, render_error)
+    app.add_exception_handler(ServiceError, service_error)
     app.add_exception_handler(Busy, busy)
 
 

@@ -13,10 +13,7 @@ import asyncio
 import hashlib
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from concurrent.futures import Future
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import lru_cache
 from typing import NamedTuple, TypeVar
@@ -29,7 +26,8 @@ from engine.expr import ExprError, parse
 
 from .fold import plan
 from .layout import Template
-from .render import Picture, Renderer
+from .lru import LRUCache
+from .render import Look, Picture, Renderer
 from .schemas import (
     Direction,
     GradCheck,
@@ -58,52 +56,30 @@ class Answer(NamedTuple):
     svg: bytes
 
 
-class LRUCache:
-    """A thread-safe least-recently-used map bounded by the total size of its answers in bytes."""
+class AnswerCache(LRUCache[Hashable, Answer]):
+    """Answers by cache key, bounded by their bytes; the budget counts the key's bytes too
+    (GraphService's keys are 32-byte digests)."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.hits = 0
-        self.misses = 0
-        self._items: OrderedDict[Hashable, Answer] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Answer | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                self.misses += 1
-                return None
-            self.hits += 1
-            self._items.move_to_end(key)
-            return item
-
-    def put(self, key: Hashable, item: Answer) -> None:
-        """The budget counts the key's bytes too (GraphService's keys are 32-byte digests)."""
-        size = _size(key, item)
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            self.bytes += size - (_size(key, old) if old else 0)
-            self._items[key] = item
-            while self.bytes > self.max_bytes:
-                dropped_key, dropped = self._items.popitem(last=False)
-                self.bytes -= _size(dropped_key, dropped)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.bytes = self.hits = self.misses = 0
+    def size(self, key: Hashable, item: Answer) -> int:
+        key_bytes = len(key) if isinstance(key, bytes | str) else len(repr(key))
+        return key_bytes + len(item.json) + len(item.svg)
 
 
-def _size(key: Hashable, item: Answer) -> int:
-    key_bytes = len(key) if isinstance(key, bytes | str) else len(repr(key))
-    return key_bytes + len(item.json) + len(item.svg)
+class Options(NamedTuple):
+    """What an answer is asked for beside its program (a GraphRequest's other fields)."""
+
+    h: float = 1e-5  # the step of the numerical checks
+    theme: str = "light"
+    folded: list[int] | None = None  # statements drawn folded; None: all, if too big unfolded
+    picture: bool = True  # False: the values alone (``svg`` empty), however many there are
+    direction: Direction = "LR"  # the picture's rankdir, "LR" or "TB"
+
+    @classmethod
+    def of(cls, request: GraphRequest) -> Options:
+        return cls(request.h, request.theme, request.fold, request.picture, request.direction or "LR")
+
+
+DEFAULTS = Options()
 
 
 class Draft(NamedTuple):
@@ -150,9 +126,7 @@ class GraphService:
         self.renderer = renderer
         self.max_checked_leaves = max_checked_leaves
         self.max_check_evaluations = max_check_evaluations
-        self.cache = LRUCache(cache_bytes)
-        self._building: dict[Hashable, Future[Answer]] = {}
-        self._lock = threading.Lock()
+        self.cache = AnswerCache(cache_bytes)
         # layouts at once from the app (async waiting; the renderer's own cap is for direct use)...
         self.slots = slots or Slots(renderer.max_processes, renderer.timeout)
         # ...and builds at once (Python's work: parse, backward, checks, filling a kept layout)
@@ -190,11 +164,11 @@ class GraphService:
         async with _place(self.slots, client, "drawing other graphs"):
             return await run_in_threadpool(self.renderer.layout, picture)
 
-    def build(self, request: GraphRequest, key: Hashable) -> Answer:
-        """Parse, backward, checks and picture; the answer is cached under ``key``."""
+    def build(self, request: GraphRequest) -> Answer:
+        """Parse, backward, checks and picture."""
         draft = self.prepare(request)
         template = None if draft.picture is None else self.renderer.layout(draft.picture)
-        return self.finish(draft, template, key)
+        return self.complete(draft, template)
 
     def build_if_kept(self, request: GraphRequest, key: Hashable) -> Answer | Draft:
         """``build`` if the layout of the graph's shape is kept (no `dot` needed), else the draft."""
@@ -209,68 +183,31 @@ class GraphService:
         positions: dict[int, tuple[int, int]] = {}
         statements: dict[int, int] = {}
         root = parse(request.source, request.values, positions, statements)
-        draft = self.describe(
-            root,
-            request.h,
-            request.theme,
-            positions,
-            statements,
-            request.fold,
-            request.picture,
-            request.direction or "LR",
-        )
+        draft = self.describe(root, Options.of(request), positions, statements)
         draft.response.literals = [SourceLiteral(**span._asdict()) for span in literals(request.source)]
         return draft
 
-    def finish(self, draft: Draft, template: Template | None, key: Hashable) -> Answer:
-        """The answer with its picture (see ``Renderer.draw``), cached under ``key``."""
+    def complete(self, draft: Draft, template: Template | None) -> Answer:
+        """The answer with its picture (see ``Renderer.draw``)."""
         if draft.picture is not None:
             draft.response.svg = self.renderer.draw(draft.picture, template)
-        answer = Answer(draft.response.model_dump_json().encode(), draft.response.svg.encode())
+        return Answer(draft.response.model_dump_json().encode(), draft.response.svg.encode())
+
+    def finish(self, draft: Draft, template: Template | None, key: Hashable) -> Answer:
+        """``complete``, cached under ``key``."""
+        answer = self.complete(draft, template)
         self.cache.put(key, answer)
         return answer
 
     def answer(self, request: GraphRequest) -> Answer:
         """The answer from a worker thread (identical requests at once share one build)."""
         key = cache_key(request)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
-        with self._lock:
-            pending = self._building.get(key)
-            if pending is None:
-                future: Future[Answer] = Future()
-                self._building[key] = future
-        if pending is not None:
-            return pending.result()  # the first request's answer, or its error
-        try:
-            answer = self.build(request, key)
-            future.set_result(answer)
-            return answer
-        except BaseException as error:
-            future.set_exception(error)
-            raise
-        finally:
-            with self._lock:
-                del self._building[key]
+        return self.cache.get_or_build(key, lambda: self.build(request))
 
-    def from_root(
-        self,
-        root: Value,
-        h: float = 1e-5,
-        theme: str = "light",
-        positions: dict[int, tuple[int, int]] | None = None,
-        statements: dict[int, int] | None = None,
-        folded: list[int] | None = None,
-        picture: bool = True,
-        direction: Direction = "LR",
-    ) -> GraphResponse:
-        """``positions``: where in the program each node was made (``parse``'s), for errors;
-        ``statements``: which statement made each node (``parse``'s), for folding; ``folded``: the
-        statements to draw folded (None: all of them when the graph is too big to draw unfolded);
-        ``picture``: False for the values alone (``svg`` empty), however many there are;
-        ``direction``: the picture's rankdir, "LR" or "TB"."""
-        draft = self.describe(root, h, theme, positions, statements, folded, picture, direction)
+    def from_root(self, root: Value, statements: dict[int, int] | None = None) -> GraphResponse:
+        """The answer for a graph built in Python (tests, scripts), drawn with the default options
+        and no cache; ``statements``: which statement made each node (``parse``'s), for folding."""
+        draft = self.describe(root, statements=statements)
         if draft.picture is not None:
             draft.response.svg = self.renderer.draw(draft.picture, self.renderer.layout(draft.picture))
         return draft.response
@@ -278,17 +215,14 @@ class GraphService:
     def describe(
         self,
         root: Value,
-        h: float = 1e-5,
-        theme: str = "light",
+        options: Options = DEFAULTS,
         positions: dict[int, tuple[int, int]] | None = None,
         statements: dict[int, int] | None = None,
-        folded: list[int] | None = None,
-        picture: bool = True,
-        direction: Direction = "LR",
     ) -> Draft:
-        """``from_root`` without the picture's layout."""
+        """The answer without the picture's layout. ``positions``: where in the program each node
+        was made (``parse``'s), for errors; ``statements``: which made each node, for folding."""
         nodes, _ = trace(root)
-        if not statements and picture:
+        if not statements and options.picture:
             self.renderer.check_size(len(nodes))  # before any costly work: nothing could fold
         root.backward()
         ids = {id(node): f"n{k}" for k, node in enumerate(nodes)}
@@ -312,15 +246,16 @@ class GraphService:
             )
             for node in nodes
         ]
-        drawn, folds, clusters, found = plan(described, folded, self.renderer.max_nodes)
+        drawn, folds, clusters, found = plan(described, options.folded, self.renderer.max_nodes)
+        look = Look(options.theme, folds, clusters, options.direction)
         # refuses a graph too big or tangled to lay out, first
-        prepared = self.renderer.prepare(drawn, theme, folds, clusters, direction) if picture else None
+        prepared = self.renderer.prepare(drawn, look) if options.picture else None
         response = GraphResponse(
             nodes=described,
             output=ids[id(root)],
             backward_order=[ids[id(node)] for node in reversed(nodes)],
-            checks=self.checks(root, nodes, ids, h),
-            h=h,
+            checks=self.checks(root, nodes, ids, options.h),
+            h=options.h,
             svg="",
             groups=[
                 StatementGroup(

@@ -10,12 +10,11 @@ masked DOT text is the layout's key: it holds everything the layout depends on.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Sequence
 from itertools import chain
 from typing import NamedTuple
+
+from .lru import LRUCache
 
 Slot = tuple[int, int]
 
@@ -57,73 +56,15 @@ def layout_key(masked_dot: str) -> bytes:
 KEY_BYTES = 16 + 100  # the digest and its share of the map's bookkeeping
 
 
-class LayoutCache:
-    """Templates by layout key, thread-safe, the least recently used dropped first once their
-    total size passes ``max_bytes`` (0: nothing is kept). Requests that miss on the same key at
-    the same time lay it out once: the others wait for the first one's template (or its error)."""
+class LayoutCache(LRUCache[bytes, Template]):
+    """Templates by layout key, bounded by their bytes (0: nothing is kept); requests that miss on
+    the same key at the same time lay it out once (``get_or_build``)."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self.hits = 0
-        self.misses = 0
-        self._items: OrderedDict[bytes, tuple[Template, int]] = OrderedDict()
-        self._building: dict[bytes, Future[Template]] = {}
-        self._lock = threading.Lock()
+    def size(self, key: bytes, item: Template) -> int:
+        return item.bytes + KEY_BYTES
 
     def get(self, key: bytes) -> Template | None:
         """The template kept for ``key``, or None (counted as a hit only: ``get_or_build``
         counts the miss when it lays the shape out)."""
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self.hits += 1
-            self._items.move_to_end(key)
-            return item[0]
-
-    def get_or_build(self, key: bytes, build: Callable[[], Template]) -> Template:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self.hits += 1
-                self._items.move_to_end(key)
-                return item[0]
-            self.misses += 1
-            pending = self._building.get(key)
-            if pending is None:
-                future: Future[Template] = Future()
-                self._building[key] = future
-        if pending is not None:
-            return pending.result()
-        try:
-            template = build()
-            self._put(key, template)
-            future.set_result(template)
-            return template
-        except BaseException as error:
-            future.set_exception(error)
-            raise
-        finally:
-            with self._lock:
-                del self._building[key]
-
-    def _put(self, key: bytes, template: Template) -> None:
-        size = template.bytes + KEY_BYTES
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            self.bytes += size - (old[1] if old else 0)
-            self._items[key] = (template, size)
-            while self.bytes > self.max_bytes:
-                _, (_, dropped) = self._items.popitem(last=False)
-                self.bytes -= dropped
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.bytes = self.hits = self.misses = 0
+            return self._get(key, count_miss=False)

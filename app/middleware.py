@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -93,6 +94,7 @@ async def _reject(send: Send, max_bytes: int) -> None:
     await send_error(send, 413, error_body(_message(max_bytes)), [(b"connection", b"close")])
 
 
+@dataclass(eq=False)
 class StreamLimits:
     """Caps on event streams (the paths given): at most ``max_streams`` open at once and
     ``max_per_client`` from one client address (more get 503 with Retry-After at once); each
@@ -100,22 +102,13 @@ class StreamLimits:
     ends ``write_timeout`` after ``max_seconds`` even if its client stopped reading (the route
     ends it at ``max_seconds`` with a "time limit" event when it can write one)."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        paths: set[str],
-        max_streams: int,
-        max_per_client: int,
-        write_timeout: float,
-        max_seconds: float,
-    ) -> None:
-        self.app = app
-        self.paths = paths
-        self.max_streams = max_streams
-        self.max_per_client = max_per_client
-        self.write_timeout = write_timeout
-        self.max_seconds = max_seconds
-        self.open: Counter[str] = Counter()  # client address -> its streams open now
+    app: ASGIApp
+    paths: set[str]
+    max_streams: int
+    max_per_client: int
+    write_timeout: float
+    max_seconds: float
+    open: Counter[str] = field(default_factory=Counter)  # client address -> its streams open now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] not in self.paths:

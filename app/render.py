@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from html import escape, unescape
 from typing import NamedTuple
 
+from .errors import ServiceError
 from .fold import Fold, Group
 from .layout import LayoutCache, Slot, Template, layout_key
 from .schemas import Direction, GraphNode
@@ -33,26 +34,20 @@ LARGE_GRAPH = 150  # values; above this dot gets a bounded effort (dense graphs 
 FIELD = 7
 
 
-class RenderError(Exception):
-    """The picture could not be drawn; ``status`` is the HTTP status that says why."""
-
-    status = 503
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class RenderError(ServiceError, status=503):
+    """The picture could not be drawn."""
 
 
-class GraphTooLarge(RenderError):
-    status = 422
+class GraphTooLarge(RenderError, status=422):
+    """Too many values to draw, or too tangled to lay out in time: refused before `dot` runs."""
 
 
 class RenderTimeout(RenderError):
-    status = 503
+    """`dot` took longer than its timeout."""
 
 
 class RenderUnavailable(RenderError):
-    status = 503
+    """`dot` is missing or failed, or every place to run it stayed busy."""
 
 
 SANS = "DejaVu Sans"  # fonts Graphviz measures with; the SVG then gets browser fallbacks
@@ -146,26 +141,29 @@ def _value_label(node: GraphNode, theme: Theme, data: str, grad: str, grad_colou
     )
 
 
-def to_dot(
-    nodes: Sequence[GraphNode],
-    theme_name: str = "light",
-    folds: Mapping[str, Fold] | None = None,
-    clusters: Sequence[Group] = (),
-    masked: bool = False,
-    direction: Direction = "LR",
-) -> str:
-    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API. ``folds``: the
-    values drawn as a folded statement (app/fold.py); ``clusters``: statements drawn framed.
+class Look(NamedTuple):
+    """How a graph is drawn, beside its nodes."""
+
+    theme: str = "light"
+    folds: Mapping[str, Fold] | None = None  # the values drawn as a folded statement (app/fold.py)
+    clusters: Sequence[Group] = ()  # statements drawn framed
+    direction: Direction = "LR"  # Graphviz's rankdir: inputs to output left to right, or top to bottom
+
+
+PLAIN = Look()  # light, nothing folded or framed, left to right
+
+
+def to_dot(nodes: Sequence[GraphNode], look: Look = PLAIN, masked: bool = False) -> str:
+    """The DOT text of the graph; ``nodes`` in topological order, ids as in the API.
     ``masked``: each number written as zeros as wide as it (``_masked``) and each grad's sign
-    and colour as MASK_SIGN and MASK_COLOUR; what stays is what the layout depends on.
-    ``direction``: Graphviz's rankdir, inputs to output left to right ("LR") or top to bottom ("TB")."""
-    theme = THEMES[theme_name]
+    and colour as MASK_SIGN and MASK_COLOUR; what stays is what the layout depends on."""
+    theme, folds = THEMES[look.theme], look.folds
     size = theme.font_size
     # on big graphs, bound dot's crossing minimisation and x-positioning passes
     effort = ", mclimit=0.2, nslimit=0.2, nslimit1=0.2" if len(nodes) > LARGE_GRAPH else ""
     lines = [
         "digraph chainrule {",
-        f'  graph [rankdir={direction}, bgcolor="{theme.background}", '
+        f'  graph [rankdir={look.direction}, bgcolor="{theme.background}", '
         f"pad=0.2, nodesep=0.25, ranksep=0.35{effort}];",
         f'  node [fontname="{MONO}", fontsize={size}, fontcolor="{theme.text}", '
         f'color="{theme.border}", penwidth={theme.pen}];',
@@ -194,7 +192,7 @@ def to_dot(
                 cid = _attr(child)
                 lines.append(f'  "{cid}" -> "op-{nid}" [id="edge-{cid}-{nid}-{index}"];')
             lines.append(f'  "op-{nid}" -> "{nid}" [id="opedge-{nid}"];')
-    lines += _clusters(clusters, theme)
+    lines += _clusters(look.clusters, theme)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -275,15 +273,12 @@ def _span_late(nodes: Sequence[GraphNode]) -> int:
 
 
 class Picture(NamedTuple):
-    """A graph to draw: its nodes and theme, its masked DOT text (``to_dot``) and layout key."""
+    """A graph to draw: its nodes and look, its masked DOT text (``to_dot``) and layout key."""
 
     nodes: Sequence[GraphNode]
-    theme: str
+    look: Look
     masked: str
     key: bytes
-    folds: Mapping[str, Fold] | None = None  # statements drawn folded (app/fold.py)
-    clusters: Sequence[Group] = ()  # statements drawn framed
-    direction: Direction = "LR"  # Graphviz's rankdir
 
 
 class LayoutMismatch(ValueError):
@@ -397,34 +392,20 @@ class Renderer:
                 "long edges; try a smaller expression"
             )
 
-    def svg(
-        self,
-        nodes: Sequence[GraphNode],
-        theme: str = "light",
-        folds: Mapping[str, Fold] | None = None,
-        clusters: Sequence[Group] = (),
-        direction: Direction = "LR",
-    ) -> str:
+    def svg(self, nodes: Sequence[GraphNode], look: Look = PLAIN) -> str:
         """The picture, from the layout kept for this shape; `dot` runs only for a new one
         (the direction is in the masked DOT text, so each direction keeps its own layout)."""
-        picture = self.prepare(nodes, theme, folds, clusters, direction)
+        picture = self.prepare(nodes, look)
         return self.draw(picture, self.layout(picture))
 
     # the steps of ``svg``, for a caller that runs `dot` apart (app/graph_service.py: a kept
     # layout is filled at once, a new shape waits for a place to run `dot`)
 
-    def prepare(
-        self,
-        nodes: Sequence[GraphNode],
-        theme: str = "light",
-        folds: Mapping[str, Fold] | None = None,
-        clusters: Sequence[Group] = (),
-        direction: Direction = "LR",
-    ) -> Picture:
+    def prepare(self, nodes: Sequence[GraphNode], look: Look = PLAIN) -> Picture:
         """Refuse a graph too big or tangled to lay out; else what its picture needs."""
         self.check(nodes)
-        masked = to_dot(nodes, theme, folds, clusters, masked=True, direction=direction)
-        return Picture(nodes, theme, masked, layout_key(masked), folds, clusters, direction)
+        masked = to_dot(nodes, look, masked=True)
+        return Picture(nodes, look, masked, layout_key(masked))
 
     def kept(self, picture: Picture) -> Template | None:
         """The layout kept for the picture's shape, if any (no `dot`)."""
@@ -443,9 +424,8 @@ class Renderer:
     def draw(self, picture: Picture, template: Template | None) -> str:
         """The picture: its numbers filled into ``template``, or (None) a plain `dot` run."""
         if template is None:
-            p = picture
-            return self.run_dot(to_dot(p.nodes, p.theme, p.folds, p.clusters, direction=p.direction))
-        return template.fill(_fields(template.slots, picture.nodes, THEMES[picture.theme]))
+            return self.run_dot(to_dot(picture.nodes, picture.look))
+        return template.fill(_fields(template.slots, picture.nodes, THEMES[picture.look.theme]))
 
     def run_dot(self, dot: str) -> str:
         try:

@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from ..errors import ServiceError
+
 # no 0/O, 1/I/L: a code read off a projector is typed right
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
@@ -25,35 +27,28 @@ KEY_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, 256 bits
 FOLLOWER_QUEUE = 64
 
 
-class LiveError(Exception):
-    """A request about a lesson that cannot be served; ``status`` is its HTTP status."""
-
-    status = 400
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
+class LiveError(ServiceError, status=400):
+    """A request about a lesson that cannot be served."""
 
 
-class Unknown(LiveError):
-    status = 404
+class Unknown(LiveError, status=404):
+    """No live lesson has this code (or it has ended)."""
 
 
-class WrongKey(LiveError):
-    status = 401
+class WrongKey(LiveError, status=401):
+    """The presenter's key does not match the lesson's."""
 
 
-class Full(LiveError):
-    status = 503
+class Full(LiveError, status=503):
+    """At a limit: live lessons, or followers of one lesson here."""
 
 
-class Unavailable(LiveError):
-    status = 503
+class Unavailable(LiveError, status=503):
+    """The live-lesson store (Redis) is not answering."""
 
 
-class TooManyMisses(LiveError):
-    status = 429
+class TooManyMisses(LiveError, status=429):
+    """Too many unknown codes from one address."""
 
 
 def new_code() -> str:

@@ -25,8 +25,8 @@ from ..schemas import (
     Responses,
     ThemeName,
     UnprocessableResponse,
-    svg_responses,
 )
+from . import svg_route
 
 router = APIRouter(prefix="/api", tags=["graph"], route_class=OffLoopJSONRoute)
 
@@ -61,11 +61,7 @@ async def post_graph(request: GraphRequest, service: Service, http: Request) -> 
 
 
 @router.head("/graph.svg", include_in_schema=False)
-@router.get(
-    "/graph.svg",
-    response_class=Response,
-    responses=svg_responses("The picture.", ERRORS),
-)
+@svg_route(router, "/graph.svg", "The picture.", ERRORS)
 async def get_graph_svg(
     service: Service,
     http: Request,

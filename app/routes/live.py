@@ -21,9 +21,10 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from ..live import Broker, get_broker
 from ..live.broker import Follower, Latest, LiveError, Unknown, WrongKey, normal_code, view_frame
-from ..schemas import ErrorResponse, LiveCreated, LiveLatest, Responses, svg_responses
+from ..schemas import ErrorResponse, LiveCreated, LiveLatest, Responses
 from ..settings import get_settings
 from ..templating import templates
+from . import svg_route
 
 router = APIRouter(prefix="/api/live", tags=["live"])
 pages = APIRouter(tags=["pages"])
@@ -238,11 +239,7 @@ def follow_address(code: str, base: str | None) -> str:
     return f"{configured or (base or '').rstrip('/')}/follow/{code}"
 
 
-@router.get(
-    "/{code}/qr.svg",
-    response_class=Response,
-    responses=svg_responses("The QR code.", ERRORS),
-)
+@svg_route(router, "/{code}/qr.svg", "The QR code.", ERRORS)
 async def follow_qr(
     request: Request,
     code: str,

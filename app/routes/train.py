@@ -90,17 +90,11 @@ def _invalid(loc: tuple[Any, ...], message: str) -> RequestValidationError:
 
 
 def _limits() -> Limits:
+    """The engine's limits from the settings: each is the setting ``train_<its name>``, but the
+    sample graph's size, which is the graph API's cap on what it draws."""
     settings = get_settings()
-    return Limits(
-        max_parameters=settings.train_max_parameters,
-        max_abs_weight=settings.train_max_abs_weight,
-        max_work=settings.train_max_work,
-        max_graph_nodes=settings.max_render_nodes,
-        step_work=settings.train_step_work,
-        neuron_work=settings.train_neuron_work,
-        parameter_work=settings.train_parameter_work,
-        max_neuron_values=settings.train_max_neuron_values,
-    )
+    own = {name: getattr(settings, f"train_{name}") for name in Limits._fields if name != "max_graph_nodes"}
+    return Limits(**own, max_graph_nodes=settings.max_render_nodes)
 
 
 def _run(

@@ -23,19 +23,24 @@ def view(X: np.ndarray) -> tuple[float, float, float, float]:
     return float(low[0] - margin), float(high[0] + margin), float(low[1] - margin), float(high[1] + margin)
 
 
-def boundary(state: dict[str, Any] | Run, size: int = 50) -> dict[str, Any]:
-    """The model's score (to 4 decimals) over a size x size grid covering the data's ``view``."""
+def _plane(
+    state: dict[str, Any] | Run, size: int, field: str, needs: str
+) -> tuple[Run, tuple[float, float, float, float], np.ndarray]:
+    """The run, the data's ``view``, and a size x size grid of points covering it, row by row. A
+    map of the plane needs 2 inputs: else a TrainError on ``field`` says what ``needs`` them."""
     run = state if isinstance(state, Run) else Run(state)
     if run.nin != 2:
-        raise TrainError(
-            ("grid",),
-            f"the decision boundary needs 2 inputs; {run.config['dataset']['name']!r} has {run.nin}",
-        )
-    x_min, x_max, y_min, y_max = view(run.X)
-    xs, ys = np.linspace(x_min, x_max, size), np.linspace(y_min, y_max, size)
-    gx, gy = np.meshgrid(xs, ys)
+        raise TrainError((field,), f"{needs} 2 inputs; {run.config['dataset']['name']!r} has {run.nin}")
+    x_min, x_max, y_min, y_max = box = view(run.X)
+    gx, gy = np.meshgrid(np.linspace(x_min, x_max, size), np.linspace(y_min, y_max, size))
+    return run, box, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def boundary(state: dict[str, Any] | Run, size: int = 50) -> dict[str, Any]:
+    """The model's score (to 4 decimals) over a size x size grid covering the data's ``view``."""
+    run, (x_min, x_max, y_min, y_max), points = _plane(state, size, "grid", "the decision boundary needs")
     with np.errstate(all="ignore"):
-        scores = run.scores(np.column_stack([gx.ravel(), gy.ravel()])).reshape(size, size)
+        scores = run.scores(points).reshape(size, size)
         # for drawing: 4 decimals are plenty, and make the JSON a third as long
         scores = _json_scores(np.round(scores, 4))
     return {
@@ -52,15 +57,7 @@ def neurons(state: dict[str, Any] | Run, size: int = 24) -> list[dict[str, Any]]
     """Each hidden neuron's output (its activation, to 4 decimals) over a size x size grid of the
     boundary's ``view``: ``{"layer", "index", "size", "scores"}``, layer and index 1-based, input
     side first; ``scores[i][j]`` is at the same point as the boundary's."""
-    run = state if isinstance(state, Run) else Run(state)
-    if run.nin != 2:
-        raise TrainError(
-            ("neuron_grid",),
-            f"neuron maps need 2 inputs; {run.config['dataset']['name']!r} has {run.nin}",
-        )
-    x_min, x_max, y_min, y_max = view(run.X)
-    gx, gy = np.meshgrid(np.linspace(x_min, x_max, size), np.linspace(y_min, y_max, size))
-    points = np.column_stack([gx.ravel(), gy.ravel()])
+    run, _, points = _plane(state, size, "neuron_grid", "neuron maps need")
     with np.errstate(all="ignore"):
         passed = run.dense.forward(points, run.params, np.ones(len(points)))
         maps = []

@@ -2,8 +2,8 @@
    first), on a log scale. A vanishing gradient shows as the first layers' lines far below the last's;
    an exploding one as lines that climb a decade a step. */
 
-import { fitCanvasBox, rgb } from "./canvas.js";
-import { niceTicks } from "./chart.js";
+import { rgb } from "./canvas.js";
+import { clipToPlot, framePlot, leftTick, niceTicks, stepTicks } from "./chart.js";
 import { svgEl } from "./dom.js";
 
 const DASHES = [[], [8, 4], [2, 3], [10, 3, 2, 3], [4, 4], [1, 2]];
@@ -50,18 +50,12 @@ function drawLegend(legend, count, c) {
 
 /** The norms of `hist`'s entries (those without grad_norms, from older runs, are skipped). */
 export function drawGradNorms(canvas, legend, hist, until, c) {
-  const { ctx, w, h } = fitCanvasBox(canvas);
+  const plot = framePlot(canvas, c, c.fontPx * 3.2, c.fontPx * 1.6);
+  const { ctx, pad, pw, ph } = plot;
   const rows = hist.filter((m) => Array.isArray(m.grad_norms) && m.grad_norms.length);
   const count = rows.length ? rows[rows.length - 1].grad_norms.length : 0;
   canvas.dataset.series = String(count);
   drawLegend(legend, count, c);
-  ctx.font = c.font;
-  const pad = { l: c.fontPx * 3.2, r: c.fontPx * 1.6, t: c.fontPx * 0.7, b: c.fontPx * 1.9 };
-  const pw = w - pad.l - pad.r;
-  const ph = h - pad.t - pad.b;
-  ctx.strokeStyle = c.border;
-  ctx.lineWidth = 1;
-  ctx.strokeRect(pad.l, pad.t, pw, ph);
   if (!rows.length) return;
   const logs = rows.flatMap((m) => m.grad_norms.filter((v) => v > 0 && Number.isFinite(v)).map(Math.log10));
   if (!logs.length) return;
@@ -76,22 +70,9 @@ export function drawGradNorms(canvas, legend, hist, until, c) {
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
   const every = Math.ceil((hi - lo) / Math.max(2, Math.floor(ph / (c.fontPx * 1.6))));
-  for (let t = lo; t <= hi; t += every) {
-    ctx.fillText(`1e${t}`, pad.l - 5, Y(t));
-    ctx.strokeStyle = c.border;
-    ctx.beginPath();
-    ctx.moveTo(pad.l, Y(t));
-    ctx.lineTo(pad.l + pw, Y(t));
-    ctx.stroke();
-  }
-  ctx.textAlign = "center";
-  ctx.textBaseline = "top";
-  for (const t of niceTicks(s0, s1, Math.max(2, Math.floor(pw / (c.fontPx * 5))))) ctx.fillText(String(t), X(t), pad.t + ph + 4);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(pad.l, pad.t, pw, ph);
-  ctx.clip();
-  ctx.lineJoin = "round";
+  for (let t = lo; t <= hi; t += every) leftTick(ctx, c, plot, Y(t), `1e${t}`);
+  stepTicks(ctx, plot, niceTicks(s0, s1, Math.max(2, Math.floor(pw / (c.fontPx * 5)))), X);
+  clipToPlot(ctx, plot);
   ctx.lineWidth = c.projector ? 3.5 : 2;
   for (let k = 0; k < count; k++) {
     ctx.strokeStyle = layerColour(k, count, c);

@@ -17,7 +17,7 @@ from app.render import Renderer
 from app.schemas import GraphNode, GraphRequest
 from app.slots import Busy, Slots
 from tests.app.test_layout_reuse import counting, fresh
-from tests.app.test_render import script
+from tests.app.test_render import counting_dot
 
 LECTURE = "L = (a*b + c)*f"
 SAFETY = 60  # s: a scenario that hangs fails instead of stopping the suite
@@ -197,18 +197,12 @@ def test_a_client_with_many_requests_waits_behind_one_with_a_single_request():
 
 
 def test_at_most_max_processes_dots_run_at_once_through_the_async_path(tmp_path):
-    running = tmp_path / "running"
-    running.mkdir()
-    peak = tmp_path / "peak"
-    counting_dot = script(
-        tmp_path,
-        f'touch {running}/$$; ls {running} | wc -l >> {peak}; sleep 0.3; rm {running}/$$; exec dot "$@"',
-    )
-    service = GraphService(Renderer(dot_command=counting_dot, max_processes=2, timeout=60.0), cache_bytes=0)
+    dot, counts = counting_dot(tmp_path)
+    service = GraphService(Renderer(dot_command=dot, max_processes=2, timeout=60.0), cache_bytes=0)
 
     async def scenario() -> list[graph_service.Answer]:
         return await asyncio.gather(*(service.answer_async(new_shape(k), f"c{k % 3}") for k in range(8)))
 
     assert len(run(scenario())) == 8
-    seen = [int(line) for line in peak.read_text().split()]
+    seen = [int(line) for line in counts.read_text().split()]
     assert len(seen) == 8 and max(seen) == 2

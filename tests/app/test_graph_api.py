@@ -11,22 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.graph_service import Answer, GraphService, LRUCache, get_service
+from app.graph_service import Answer, AnswerCache, GraphService, get_service
 from app.main import app
 from app.middleware import BodySizeLimit
 from app.render import Renderer
 from app.schemas import GraphRequest, UnprocessableResponse
 from app.settings import get_settings
+from tests.lecture import LECTURE, NEURON_SUM
 
-LECTURE = "a = 2.0; b = -3.0; c = 10.0; f = -2.0\ne = a*b\nd = e + c\nL = d*f"
-NEURON = """
-x1 = 2.0; x2 = 0.0
-w1 = -3.0; w2 = 1.0
-b = 6.8813735870195432
-x1w1 = x1*w1; x2w2 = x2*w2
-n = x1w1 + x2w2 + b
-o = tanh(n)
-"""
+NEURON = NEURON_SUM + "o = tanh(n)\n"
 
 
 def by_label(body: dict) -> dict[str, dict]:
@@ -359,7 +352,7 @@ def test_tangled_graph_is_422_with_a_message(client):
 
 
 def test_cache_is_bounded_by_bytes_least_recently_used_first():
-    cache = LRUCache(max_bytes=100)
+    cache = AnswerCache(max_bytes=100)
     for key in "abc":
         cache.put(key, Answer(b"j" * 20, b"s" * 20))  # 41 bytes each: the key's byte counts too
     assert len(cache) == 2 and cache.bytes == 82
@@ -385,8 +378,8 @@ def test_identical_requests_arriving_together_run_dot_once():
 
     service.renderer.run_dot = slow_run_dot
     arrived = []
-    real_get = service.cache.get
-    service.cache.get = lambda key: arrived.append(key) or real_get(key)
+    real_get = service.cache._get  # the look-up each request makes first
+    service.cache._get = lambda key: arrived.append(key) or real_get(key)
     request = GraphRequest(source=LECTURE)
     with ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(service.answer, request) for _ in range(4)]

@@ -27,6 +27,7 @@ from app.render import (
     FIELD,
     THEMES,
     GraphTooLarge,
+    Look,
     Renderer,
     RenderUnavailable,
     clean_svg,
@@ -46,7 +47,7 @@ SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 def fresh(nodes: list[GraphNode], theme: str = "light", direction: Direction = "LR") -> str:
     """The picture without any reuse: bare dot on the full DOT text, cleaned as the renderer does."""
     drawn, folds, clusters, _ = plan(nodes, [], len(nodes))  # statements framed, none folded
-    dot = to_dot(drawn, theme, folds, clusters, direction=direction)
+    dot = to_dot(drawn, Look(theme, folds, clusters, direction))
     done = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True, check=True)
     return clean_svg(done.stdout.decode())
 
@@ -128,7 +129,7 @@ def test_numbers_whose_text_widths_change_get_a_new_layout_and_the_same_width_re
     seen = []
     for numbers, layouts in steps:
         nodes = pair(*numbers)
-        assert renderer.svg(nodes, theme) == fresh(nodes, theme), numbers
+        assert renderer.svg(nodes, Look(theme)) == fresh(nodes, theme), numbers
         seen.append(len(runs))
         assert len(runs) == layouts, (numbers, seen)
 
@@ -222,8 +223,8 @@ def test_reused_pictures_equal_fresh_layouts_on_generated_graphs(data, shape, th
     else:
         numbers_ = st.lists(st.tuples(numbers, numbers), min_size=len(shape), max_size=len(shape))
         second = build(shape, data.draw(numbers_))
-    assert renderer.svg(first, theme) == fresh(first, theme)
-    assert renderer.svg(second, theme) == fresh(second, theme)
+    assert renderer.svg(first, Look(theme)) == fresh(first, theme)
+    assert renderer.svg(second, Look(theme)) == fresh(second, theme)
     reused = cells(first) == cells(second)
     assert renderer.layouts.hits == (1 if reused else 0)  # reused exactly when the widths match
     event("reused" if reused else "laid out again")

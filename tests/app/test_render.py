@@ -3,6 +3,7 @@
 import stat
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from app.graph_service import GraphService
 from app.render import (
     THEMES,
     GraphTooLarge,
+    Look,
     Renderer,
     RenderTimeout,
     RenderUnavailable,
@@ -44,6 +46,16 @@ def script(tmp_path, body: str) -> str:
     path.write_text("#!/bin/sh\n" + body + "\n")
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
     return str(path)
+
+
+def counting_dot(tmp_path) -> tuple[str, Path]:
+    """A dot that notes how many copies of it are running, lingers, then draws with the real dot:
+    its command, and the file each copy adds the count it saw to."""
+    running = tmp_path / "running"
+    running.mkdir()
+    counts = tmp_path / "counts"
+    body = f'touch {running}/$$; ls {running} | wc -l >> {counts}; sleep 0.3; rm {running}/$$; exec dot "$@"'
+    return script(tmp_path, body), counts
 
 
 @pytest.mark.parametrize(
@@ -138,7 +150,7 @@ def test_long_labels_are_cut_short_in_the_picture_only():
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
 def test_every_theme_renders_with_its_colours(theme):
-    svg = Renderer().svg(nodes_of(lecture()), theme)
+    svg = Renderer().svg(nodes_of(lecture()), Look(theme))
     assert f'fill="{THEMES[theme].background}"' in svg
     assert f'fill="{THEMES[theme].grad_colours["neg"].lower()}"' in svg  # Graphviz writes lower case
     assert f'font-size="{THEMES[theme].font_size:.2f}"' in svg
@@ -148,7 +160,7 @@ def test_every_theme_renders_with_its_colours(theme):
 def test_each_role_is_drawn_in_its_own_fill(theme):
     fills = THEMES[theme].fills
     assert len(set(fills.values())) == len(fills) == 4  # input, constant, intermediate, output
-    tree = ET.fromstring(Renderer().svg(nodes_of(lecture() + 1), theme))  # + 1: a constant too
+    tree = ET.fromstring(Renderer().svg(nodes_of(lecture() + 1), Look(theme)))  # + 1: a constant too
     drawn: dict[str, set[str]] = {}
     for g in tree.iter(f"{SVG}g"):
         role = next((c[5:] for c in (g.get("class") or "").split() if c.startswith("role-")), None)
@@ -228,21 +240,14 @@ def test_busy_slots_give_a_clear_error():
 
 
 def test_at_most_max_processes_dots_run_at_once_under_concurrent_requests(tmp_path):
-    # a dot that notes how many copies of it are running, lingers, then draws with the real dot
-    running = tmp_path / "running"
-    running.mkdir()
-    peak = tmp_path / "peak"
-    counting_dot = script(
-        tmp_path,
-        f'touch {running}/$$; ls {running} | wc -l >> {peak}; sleep 0.3; rm {running}/$$; exec dot "$@"',
-    )
-    service = GraphService(Renderer(dot_command=counting_dot, max_processes=2, timeout=60.0), cache_bytes=0)
+    dot, counts = counting_dot(tmp_path)
+    service = GraphService(Renderer(dot_command=dot, max_processes=2, timeout=60.0), cache_bytes=0)
     # all different shapes (a shape already laid out is drawn without dot)
     requests = [GraphRequest(source="y = x" + " + 1" * (k + 1), values={"x": 1.0}) for k in range(8)]
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(service.answer, requests))
     assert len(answers) == 8
-    seen = [int(line) for line in peak.read_text().split()]
+    seen = [int(line) for line in counts.read_text().split()]
     assert len(seen) == 8 and max(seen) == 2  # two at a time, never three
 
 

@@ -68,3 +68,12 @@ def node(page, label: str) -> list[str]:
 
 def hash_for(**params: str) -> str:
     return "#" + urlencode(params, quote_via=quote)
+
+
+def export_file(page, kind: str, path: Path) -> Path:
+    """Export > Download ``kind`` ("svg" or "png"), saved to ``path``."""
+    page.click("#export-menu summary")
+    with page.expect_download() as download:
+        page.click(f"#export-{kind}")
+    download.value.save_as(path)
+    return path

@@ -15,6 +15,7 @@ import pytest
 from tests.browser.graph_helpers import (
     LECTURE,
     PRESET_NUMBERS,
+    export_file,
     hash_for,
     open_page,
     wait_for_output,
@@ -65,21 +66,11 @@ def exported_code(page, target: str) -> str:
 
 def test_export_svg_and_png_downloads(page, screenshots) -> None:
     open_page(page, hash_for(src=LECTURE))
-    page.click("#export-menu summary")
-    with page.expect_download() as svg_dl:
-        page.click("#export-svg")
-    path = screenshots / "export.svg"
-    svg_dl.value.save_as(path)
-    svg = path.read_text()
+    svg = export_file(page, "svg", screenshots / "export.svg").read_text()
     assert svg.startswith("<svg") and "grad 6.0000" in svg
     assert "http://" not in svg.replace("http://www.w3.org/", "")
 
-    page.click("#export-menu summary")
-    with page.expect_download() as png_dl:
-        page.click("#export-png")
-    path = screenshots / "export.png"
-    png_dl.value.save_as(path)
-    data = path.read_bytes()
+    data = export_file(page, "png", screenshots / "export.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert width > 500 and height > 100 and len(data) > 5000

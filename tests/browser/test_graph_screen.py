@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.graph_helpers import hash_for, open_page
+from tests.browser.graph_helpers import export_file, hash_for, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -260,22 +260,14 @@ def test_export_draws_the_step_on_screen(screen, screenshots) -> None:
     page.keyboard.press("Home")
     for _ in range(3):
         page.keyboard.press("ArrowRight")
-    page.click("#export-menu summary")
-    with page.expect_download() as download:
-        page.click("#export-svg")
-    path = screenshots / "export-step-3.svg"
-    download.value.save_as(path)
-    svg = path.read_text()
+    svg = export_file(page, "svg", screenshots / "export-step-3.svg").read_text()
     assert svg.count(">grad ?<") == 4  # 3 of 7 grads known
     assert 'aria-current="step"' in svg and "stroke-dasharray" in svg  # the step and its edges
     assert 'viewBox="0' in svg  # the whole picture, not the part on screen
     page.keyboard.press("g")
     page.wait_for_selector("#graph g.value.folded")
-    page.click("#export-menu summary")
-    with page.expect_download() as download:
-        page.click("#export-svg")
-    download.value.save_as(path)
-    assert 'class="node value folded' in path.read_text()
+    folded = export_file(page, "svg", screenshots / "export-step-3.svg").read_text()
+    assert 'class="node value folded' in folded
 
 
 def test_give_the_value_shows_only_when_it_can_act(screen) -> None:

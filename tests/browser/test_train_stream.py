@@ -10,13 +10,13 @@ import pytest
 from tests.browser.train_helpers import (
     api_post,
     open_train,
+    play_to,
     play_to_and_export,
     preset_state,
     rewrite_first_stream,
     set_until,
     step_of,
     wait_idle,
-    wait_message,
     wait_step_at_least,
 )
 
@@ -81,9 +81,7 @@ def test_a_dropped_stream_resumes_from_the_last_state_it_brought(page, base_url)
 
     bodies = rewrite_first_stream(page, cut_short)
     open_train(page)
-    set_until(page, "8")
-    page.click("#play")
-    wait_message(page, "Reached step 8")
+    play_to(page, 8)
     assert [(b["state"]["step"], b["steps"]) for b in bodies] == [(0, 8), (3, 5)]
     assert page.is_hidden("#err-general")
     run = page.evaluate("window.chainruleTrain.run")
@@ -170,9 +168,7 @@ def test_a_stream_that_ends_early_is_opened_again_from_its_last_state(page, reas
     done = f"event: done\ndata: {json.dumps({'step': 2, 'reason': reason, 'stopped': None})}"
     bodies = rewrite_first_stream(page, lambda events: [*events[:2], done])
     open_train(page)
-    set_until(page, "6")
-    page.click("#play")
-    wait_message(page, "Reached step 6")
+    play_to(page, 6)
     assert [(b["state"]["step"], b["steps"]) for b in bodies] == [(0, 6), (2, 4)]
     assert page.is_hidden("#err-general")
     history = page.evaluate("window.chainruleTrain.history")

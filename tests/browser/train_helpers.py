@@ -115,13 +115,18 @@ def rewrite_first_stream(page, rewrite) -> list:
     return bodies
 
 
+def play_to(page, until: int) -> None:
+    """Plays the open run up to step ``until`` and waits until the page says it got there."""
+    set_until(page, str(until))
+    page.click("#play")
+    wait_message(page, f"Reached step {until}")
+
+
 def play_to_and_export(page, tmp_path, until: int) -> dict:
     """Opens the demo, plays it fast up to step ``until``, and returns the exported run."""
     open_train(page)
     page.select_option("#speed", "25")
-    set_until(page, str(until))
-    page.click("#play")
-    wait_message(page, f"Reached step {until}")
+    play_to(page, until)
     with page.expect_download() as info:
         page.click("#export")
     path = tmp_path / "run.json"

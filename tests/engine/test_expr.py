@@ -10,6 +10,7 @@ from engine.expr import (
     parse,
     tokenize,
 )
+from tests.lecture import LECTURE, NEURON_SUM
 
 VALUES = {"a": 2.0, "b": 3.0, "c": 1.5, "f": -2.0, "x": 0.5, "y": 1.5}
 
@@ -208,30 +209,6 @@ def test_parse_does_not_run_backward() -> None:
 
 # --- the lecture's programs -----------------------------------------------------------
 
-LECTURE = """\
-# the lecture's example, one name per line
-a = 2.0
-b = -3.0
-c = 10
-f = -2
-e = a*b
-d = e + c
-L = d * f
-"""
-
-NEURON = """\
-# inputs x1, x2; weights w1, w2; bias b
-x1 = 2.0
-x2 = 0.0
-w1 = -3.0
-w2 = 1.0
-b = 6.8813735870195432
-x1w1 = x1*w1
-x2w2 = x2*w2
-x1w1x2w2 = x1w1 + x2w2
-n = x1w1x2w2 + b
-"""
-
 
 @pytest.mark.parametrize(
     "source",
@@ -266,7 +243,7 @@ def test_lecture_example_with_values_given_separately() -> None:
     ],
 )
 def test_lecture_neuron_reproduces_its_numbers(output: str) -> None:
-    o = parse(NEURON + output)
+    o = parse(NEURON_SUM + output)
     assert o.label == "o"
     assert o.data == pytest.approx(0.7071, abs=1e-4)
     o.backward()
