@@ -17,8 +17,10 @@ Each client is a student: it sends a request, waits for the answer, thinks for a
   shape   POST /api/graph with an example and a line nobody typed before (a new shape: `dot`
           lays it out; ``unique`` changes only numbers, so its shape's layout is reused)
 
-Issue 15's class typing, with the page redrawing as they type (one worker, then two):
-    .venv/bin/python bench/load.py --start --clients 30 --think 0 --mix lecture=70,unique=20,shape=10
+Issue 15's class typing, with the page redrawing as they type (one worker, then two; the
+clients in three processes, as one process cannot drive more than ~150 requests a second):
+    .venv/bin/python bench/load.py --start --procs 3 --clients 30 --think 0 --mix lecture=70,unique=20,shape=10
+    .venv/bin/python bench/load.py --start --procs 3 --workers 2 --clients 30 --think 0 --mix ...
 
 It prints requests per second, p50/p99 latency (overall and per kind), the errors, the
 server's memory over the run (VmRSS sampled every half second and VmHWM, the peak; the
@@ -94,6 +96,7 @@ class Results:
     examples: list[str] = field(default_factory=list)
     recording: bool = False
     client_cores: float = 0.0  # CPU the clients themselves used (they share the machine)
+    elapsed: float = 0.0
 
     def record(self, kind: str, seconds: float, problem: str | None) -> None:
         if not self.recording:
@@ -298,6 +301,35 @@ async def drive(url: str, args: argparse.Namespace, results: Results) -> float:
 KINDS = ("preset", "unique", "train", "lecture", "shape")
 
 
+def drive_part(url: str, args: argparse.Namespace, part: int) -> Results:
+    """One client process's share of the class (``--procs``): its own clients and seed."""
+    share = {"clients": args.clients // args.procs, "seed": args.seed + part}
+    mine = argparse.Namespace(**{**vars(args), **share})
+    if part < args.clients % args.procs:
+        mine.clients += 1
+    results = Results()
+    results.elapsed = asyncio.run(drive(url, mine, results))
+    return results
+
+
+def drive_all(url: str, args: argparse.Namespace, results: Results) -> float:
+    """The clients in ``args.procs`` processes (one Python process drives about 150 requests a
+    second at most: with more, the clients would measure their own queue, not the server)."""
+    if args.procs == 1:
+        return asyncio.run(drive(url, args, results))
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(args.procs) as pool:
+        parts = pool.starmap(drive_part, [(url, args, k) for k in range(args.procs)])
+    for part in parts:
+        for kind, values in part.latencies.items():
+            results.latencies[kind] += values
+        for kind, count in part.errors.items():
+            results.errors[kind] += count
+        results.examples += part.examples[: 5 - len(results.examples)]
+        results.client_cores += part.client_cores
+    return max(part.elapsed for part in parts)
+
+
 def parse_mix(text: str) -> dict[str, float]:
     mix = {}
     for part in text.split(","):
@@ -324,6 +356,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="a request slower than this is an error")
     parser.add_argument("--dot-cap", type=int, help="the server's max_dot_processes (default: this env's)")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--procs", type=int, default=1, help="client processes sharing the clients")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -340,7 +373,7 @@ def main() -> int:
     try:
         if watcher:
             watcher.start()
-        elapsed = asyncio.run(drive(url, args, results))
+        elapsed = drive_all(url, args, results)
     finally:
         if watcher:
             watcher.finish()
