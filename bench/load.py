@@ -19,7 +19,8 @@ Each client is a student: it sends a request, waits for the answer, thinks for a
 
 Issue 15's class typing, with the page redrawing as they type (one worker, then two; the
 clients in three processes, as one process cannot drive more than ~150 requests a second):
-    .venv/bin/python bench/load.py --start --procs 3 --clients 30 --think 0 --mix lecture=70,unique=20,shape=10
+    .venv/bin/python bench/load.py --start --procs 3 --clients 30 --think 0 \
+        --mix lecture=70,unique=20,shape=10
     .venv/bin/python bench/load.py --start --procs 3 --workers 2 --clients 30 --think 0 --mix ...
 
 It prints requests per second, p50/p99 latency (overall and per kind), the errors, the
