@@ -347,6 +347,7 @@ def get_service() -> GraphService:
         max_layout=settings.max_layout_size,
         max_processes=settings.max_dot_processes,
         layout_cache_bytes=settings.layout_cache_bytes,
+        graphs_per_process=settings.dot_graphs_per_process,
     )
     return GraphService(
         renderer,

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from html import escape, unescape
 from typing import NamedTuple
 
+from .dot import DotFailed, DotPool
 from .errors import ServiceError
 from .fold import Fold, Group
 from .layout import LayoutCache, Slot, Template, layout_key
@@ -364,6 +365,7 @@ class Renderer:
         max_layout: int = 8000,
         max_processes: int = 2,
         layout_cache_bytes: int = 16 * 2**20,
+        graphs_per_process: int = 1,
     ) -> None:
         self.dot_command = dot_command
         self.timeout = timeout
@@ -372,6 +374,8 @@ class Renderer:
         self.max_processes = max_processes
         self._slots = BlockingSlots(max_processes, timeout)
         self.layouts = LayoutCache(layout_cache_bytes)
+        # 1: a new `dot` per graph; more: `dot` kept running for that many graphs (app/dot.py)
+        self.kept_dot = DotPool(dot_command, graphs_per_process) if graphs_per_process > 1 else None
 
     def check_size(self, count: int) -> None:
         """The cheap check, on the number of values alone."""
@@ -428,11 +432,17 @@ class Renderer:
         return template.fill(_fields(template.slots, picture.nodes, THEMES[picture.look.theme]))
 
     def run_dot(self, dot: str) -> str:
+        data = dot.encode(errors="replace")
         try:
             with self._slots:
+                if self.kept_dot is not None:
+                    try:
+                        return clean_svg(self.kept_dot.draw(data, self.timeout).decode(errors="replace"))
+                    except DotFailed:
+                        pass  # a run of its own says what went wrong
                 done = subprocess.run(
                     [self.dot_command, "-Tsvg"],
-                    input=dot.encode(errors="replace"),
+                    input=data,
                     capture_output=True,
                     timeout=self.timeout,
                     check=False,

@@ -33,6 +33,9 @@ class Settings:
     max_layout_size: int = 8000
     # at most this many `dot` processes run at once; others wait up to the timeout, then get 503
     max_dot_processes: int = 2
+    # each `dot` process is kept running for this many graphs (app/dot.py: starting one costs
+    # ~20 ms, laying out a small graph ~3 ms), then replaced; 1 starts a new one for every graph
+    dot_graphs_per_process: int = 200
     # total bytes of graph answers (JSON + SVG) kept for identical requests (a class loading the
     # same preset); 0 turns the cache off
     graph_cache_bytes: int = 32 * 1024 * 1024

@@ -64,7 +64,13 @@ def slow_dot(tmp_path: Path) -> str:
 
 
 def test_a_render_that_times_out_leaves_the_service_healthy(slow_dot):
-    env = {"CHAINRULE_DOT_COMMAND": slow_dot, "CHAINRULE_RENDER_TIMEOUT_SECONDS": "1"}
+    # a process per graph: this stand-in reads its input to the end (tests/app/test_dot.py kills
+    # a kept `dot` that takes too long)
+    env = {
+        "CHAINRULE_DOT_COMMAND": slow_dot,
+        "CHAINRULE_RENDER_TIMEOUT_SECONDS": "1",
+        "CHAINRULE_DOT_GRAPHS_PER_PROCESS": "1",
+    }
     with running(env) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         response = client.post("/api/graph", json={"source": f"{SLOW_MARKER} = 2.0\n{SLOW_MARKER} * 3"})
         assert response.status_code == 503
