@@ -238,7 +238,10 @@ async def post_init(request: InitRequest, http: Request) -> dict[str, Any]:
 def _small_step(request: StepRequest, shown: Shown) -> tuple[Run, str | None]:
     """The run, and the whole answer when its steps fit in one piece: one turn in a place."""
     run = _run(request.state, steps=request.steps, grid=request.grid, neuron_grid=request.neuron_grid)
-    return run, _trained_json(run, request.steps, shown)[1] if _fits(run, request.steps) else None
+    if not _fits(run, request.steps):
+        return run, None
+    _, body = _trained_json(run, request.steps, shown)
+    return run, body
 
 
 @router.post("/step", response_model=StepResponse, responses=ERRORS)
