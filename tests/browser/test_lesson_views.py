@@ -112,6 +112,7 @@ def test_a_training_slide_shows_the_teachers_run_to_the_presenter_and_a_follower
 
 def test_a_run_too_big_for_a_slide_is_left_out_with_a_message_not_silently(page) -> None:
     open_train(page)
+    page.wait_for_function("() => location.hash.includes('layers=')")  # written just after load
     demo = page.evaluate("() => location.hash")  # the demo's settings, with a wider network and Adam
     wide = demo.replace("opt=sgd", "opt=adam").replace("layers=16%2C16%2C1", "layers=40%2C40%2C1")
     assert wide != demo
