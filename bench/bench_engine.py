@@ -16,36 +16,44 @@ again and again while a graph grows; that is most of micrograd's build time. Our
 per node (engine/engine.py says how), so the walks are short, and backward sorts the op nodes
 by creation order instead of recursing.
 
-Why not 8x (measured 2026-11-29 on the shared 2-core machine, load 8-11; the figures move by
-about 10% between runs): forward+backward is 5.1-5.3x on the balanced graph, 7.2-7.9x on the
-products of pairs, 2.9-3.3x on the chain. The lines "in the cycle collector" split each side.
-On the balanced graph micrograd spends 940-990 ms of its 1.3 s in collections and we spend
-110-115 ms of our 0.25 s; what is left is 2.3-2.7x (2.1-2.9x on every graph). 8x needs our
-total under an eighth of micrograd's, about 170 ms here: our collections take two thirds of
-that, leaving about 60 ms for work that takes 140 ms, so the rest would have to be near 6x
-and it is 2.5x. The collector's share is fixed by CPython: a young collection every 700 new
-tracked objects, a middle one every ten of those, and a full walk of everything live every tenth
-middle one, once the objects that survived since the last full walk are a quarter of the old
-ones. Our one object per node (the least a Value can be) is walked that way; only fewer slots
-make each walk cheaper. The engine's own work is CPython's floor for an operator on a Python
-class: the dunder called from C, a new object with its ``__dict__`` values array, a store per
-slot. Counted in instructions (valgrind, one build, backward and free of the balanced graph):
-micrograd 4.20 G, ours 1.58 G before issue 15 and 1.50 G after it (2.30 G against about 1.03 G
-with the collector off), so CPU time favours us more than instructions do only because
-micrograd's collections miss the cache. ``gc.disable()`` around backward would change nothing:
-no collection starts while our backward walks a graph (it makes no tracked object per node), and
-it would turn off the collector for a user's own ``_backward`` closures too. Measured and kept:
+Why not 8x: the bench measures a floor beside ours. ``Bare`` below is the least a Value can be
+and still give right grads: its number, grad, inputs and creation order in slots, the op as its
+class, the engine's walk, nothing else (no op name or local derivatives for the graph, no label or
+other attributes, no ``_backward`` of its own, no inf or nan check). Measured 2026-11-30 on the
+quiet 2-core machine, two runs, forward+backward against micrograd:
+
+    graph               ours       the bare Value
+    balanced            5.7-5.8x   7.0-7.7x
+    products of pairs   6.2-7.6x   8.8-10.4x
+    chain 900 deep      3.0x       3.6-3.7x
+
+So 8x on the balanced graph and the chain is out of reach for any Value written in Python on
+CPython 3.11: even one that can do nothing the app needs does not get there; ours is 70-85% of it.
+What is left is CPython's own cost, which micrograd pays too: the dunder called from C, a new
+object, a store per slot, and the cycle collector, which walks every live tracked object again
+and again while a graph grows (a young collection every 700 new objects, and a full walk of
+everything once a quarter more has survived) and which tracks every instance of a Python class.
+micrograd spends 700-1,000 ms of its time there, ours 70-115 ms, the bare Value 25-65 ms.
+
+What ours carries beyond that, measured side by side on the balanced build (one scratch run, best
+of 5): a Value of four slots (number, grad, two inputs) builds in 106 ms; with creation order
+110 ms; with a ``__dict__`` slot 122 ms (what lets a Value take new attributes: on Python 3.11
+every instance gets its attribute-values array when it is made); with five more slots, left
+empty, 118 ms; with all ours has but the ``__dict__`` 133 ms; ours 164 ms. Measured and kept:
 ``+ - *`` make their node inline (-3% instructions), ``label`` out of the slots (-2%). Measured
 and dropped: a plain class without slots (slower), a level-by-level walk with set operations for
-the topological order (50% slower than the loop), dropping the None check for an op's first
-input (-0.3%), the Value for a plain number made without calling the class (-2% on chains). The
-``__dict__`` slot that lets a Value take new attributes costs 10-15% of the build (each instance
-gets its attribute-values array when it is made), measured side by side.
+the topological order (50% slower than the loop), the op as the node's class with local
+derivatives read at backward (in one run of both: as fast as ours on the balanced graph, 6.9x
+against 5.5x on products of pairs; a rewrite of every module that reads a node, for no 8x).
+``gc.disable()`` around backward would change nothing: our backward makes no tracked object per
+node, so no collection starts during it.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
+import operator
 import random
 import sys
 import time
@@ -87,6 +95,74 @@ def chain(value_class: type, depth: int):
     for _ in range(depth):
         out = out + 0.5
     return out
+
+
+_serials = itertools.count()
+_serial_of = operator.attrgetter("_serial")
+
+
+class Bare:
+    """The least a Value can be in CPython and still give right grads for ``+`` and ``*``: its
+    number, its grad, its inputs and its place in creation order (for the topological order), in
+    slots; the op is its class. It has none of what the engine's Value must have: no op name or
+    local derivatives to show on a graph, no label or other attribute, no ``_backward`` of its
+    own, no check for inf or nan. Only a floor to measure against: what ours could be at best.
+    """
+
+    __slots__ = ("data", "grad", "_a", "_b", "_serial")
+
+    def __init__(self, data: float) -> None:
+        self.data, self.grad, self._a, self._b, self._serial = data, 0.0, None, None, -1
+
+    def __add__(self, other: Bare | float) -> Bare:
+        if not isinstance(other, Bare):
+            other = Bare(other)
+        node = _new(_BareSum)
+        node.data, node.grad, node._a, node._b = self.data + other.data, 0.0, self, other
+        node._serial = next(_serials)
+        return node
+
+    def __mul__(self, other: Bare | float) -> Bare:
+        if not isinstance(other, Bare):
+            other = Bare(other)
+        node = _new(_BareProduct)
+        node.data, node.grad, node._a, node._b = self.data * other.data, 0.0, self, other
+        node._serial = next(_serials)
+        return node
+
+    def backward(self) -> None:
+        """The engine's walk: the op nodes breadth first, sorted by creation order, then the chain rule."""
+        self.grad = 1.0
+        ops = [self]
+        seen = {self}
+        for node in ops:  # written out as the engine's is: a loop over (a, b) costs a tuple per node
+            a, b = node._a, node._b
+            if a is not None and a._a is not None and a not in seen:
+                seen.add(a)
+                ops.append(a)
+            if b is not None and b._a is not None and b not in seen:
+                seen.add(b)
+                ops.append(b)
+        ops.sort(key=_serial_of, reverse=True)
+        for node in ops:
+            a, b, grad = node._a, node._b, node.grad
+            if type(node) is _BareProduct:
+                a.grad += b.data * grad
+                b.grad += a.data * grad
+            else:
+                a.grad += grad
+                b.grad += grad
+
+
+class _BareSum(Bare):
+    __slots__ = ()
+
+
+class _BareProduct(Bare):
+    __slots__ = ()
+
+
+_new = object.__new__
 
 
 class Times(NamedTuple):
@@ -132,11 +208,12 @@ def timed(build: Callable[[], object]) -> Times:
     return Times(built - start, done - built, freed - done, wall, clock.total, own)
 
 
-def compare(name: str, theirs: Callable[[], object], ours: Callable[[], object]) -> float:
-    """Runs both REPEATS times, interleaved so that both see the same machine; best of each."""
-    runs = [(timed(theirs), timed(ours)) for _ in range(REPEATS)]
-    t = Times(*(min(run[0][i] for run in runs) for i in range(len(Times._fields))))
-    o = Times(*(min(run[1][i] for run in runs) for i in range(len(Times._fields))))
+def compare(
+    name: str, theirs: Callable[[], object], ours: Callable[[], object], bare: Callable[[], object]
+) -> float:
+    """Runs the three REPEATS times, interleaved so that all see the same machine; best of each."""
+    runs = [(timed(theirs), timed(ours), timed(bare)) for _ in range(REPEATS)]
+    t, o, b = (Times(*(min(run[k][i] for run in runs) for i in range(len(Times._fields)))) for k in range(3))
     print(name)
     for part in Times._fields[:3]:
         tp, op = getattr(t, part), getattr(o, part)
@@ -150,6 +227,11 @@ def compare(name: str, theirs: Callable[[], object], ours: Callable[[], object])
         f"  of forward+backward, in the cycle collector: micrograd {t.collector * 1e3:.0f} ms, "
         f"ours {o.collector * 1e3:.0f} ms; the rest {rest:.1f}x"
     )
+    floor = (t.forward + t.backward) / (b.forward + b.backward)
+    print(
+        f"  the bare Value (the least one can be): forward+backward {floor:.1f}x; "
+        f"in the cycle collector {b.collector * 1e3:.0f} ms"
+    )
     return ratio
 
 
@@ -161,17 +243,20 @@ def main() -> None:
         f"balanced graph, {2 * LEAVES - 1:,} nodes",
         lambda: balanced(MicrogradValue, leaves),
         lambda: balanced(Value, leaves),
+        lambda: balanced(Bare, leaves),
     )
     pair_leaves = [rng.uniform(-1, 1) for _ in range(PAIR_LEAVES)]
     pair_ratio = compare(
         f"products of pairs summed pairwise, {2 * PAIR_LEAVES - 1:,} nodes",
         lambda: pairs(MicrogradValue, pair_leaves),
         lambda: pairs(Value, pair_leaves),
+        lambda: pairs(Bare, pair_leaves),
     )
     chain_ratio = compare(
         f"chain, {CHAIN} deep ({2 * CHAIN + 1:,} nodes with its constants)",
         lambda: chain(MicrogradValue, CHAIN),
         lambda: chain(Value, CHAIN),
+        lambda: chain(Bare, CHAIN),
     )
     try:
         chain(MicrogradValue, 1_000).backward()
