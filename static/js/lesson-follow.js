@@ -32,6 +32,7 @@ export function setUpFollowing(code, hooks) {
   const bar = $("follow-bar");
 
   document.body.classList.add("following");
+  document.body.append(bar); // out of the top bar: the page's last row, under everything it shows
   bar.hidden = false;
 
   function show() {
