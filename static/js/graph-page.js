@@ -57,7 +57,12 @@ let inspectorLeaf = null; // the inspector's own controls for an input leaf
 const graphBox = $("graph");
 const viewport = $("viewport");
 const svgOf = () => graphBox.querySelector("svg");
-const panZoom = createPanZoom(viewport, graphBox, () => autoFit());
+// the zoom bar covers the viewport's foot: the camera keeps a graph's lower end above it
+function zoomBarInset() {
+  const bar = $("zoom-in").getBoundingClientRect();
+  return bar.height ? viewport.getBoundingClientRect().bottom - bar.top + 6 : 0;
+}
+const panZoom = createPanZoom(viewport, graphBox, () => autoFit(), zoomBarInset);
 const camera = createCamera(panZoom, graphBox, $("overview"));
 const present = createPresentation(state, {
   redraw: () => graph && ((panZoom.view.ready = false), render()),

@@ -5,13 +5,15 @@
 const PAD = 1.08; // room around a fitted picture
 const MAX_BLOW_UP = 2.2; // never blow a tiny picture up past 2.2x its natural size (user units are points)
 const PAN_MS = 350;
+const EDGE_PX = 20; // the camera leaves at most this much room past a picture's edge (screen px)
 
 /**
  * viewport: the element the picture is seen through; container: the element holding the <svg>.
  * onResize(refit): called after the viewport changes size, unless the person has zoomed or panned
- * (and refitOnResize() was not asked for): the page fits the picture again.
+ * (and refitOnResize() was not asked for): the page fits the picture again. bottomInset(): the
+ * screen px at the viewport's foot that controls cover, which the camera keeps a picture's end above.
  */
-export function createPanZoom(viewport, container, onResize) {
+export function createPanZoom(viewport, container, onResize, bottomInset = () => 0) {
   // onApply: called after every change of view (an overview follows it)
   // moved: the person has zoomed or panned since the last fit (then nothing re-fits on its own)
   // onMove: called after the person (or the page for them) fits, zooms or pans
@@ -111,6 +113,27 @@ export function createPanZoom(viewport, container, onResize) {
   }
 
   /**
+   * The centre (cx, cy) moved, along each axis, so that a picture larger than the view fills it (no
+   * empty room past one edge while the other is cut off) and a smaller one is centred: where the
+   * camera goes on its own. The person's own pans and zooms go anywhere.
+   */
+  function within(cx, cy) {
+    const b = view.base;
+    if (!b) return { cx, cy };
+    const { w, h } = viewportSize();
+    const s = view.scale;
+    const bottom = Math.max(EDGE_PX, bottomInset());
+    const along = (c, start, length, span, low, high) =>
+      length + low + high <= span
+        ? start + length / 2
+        : Math.min(Math.max(c, start - low + span / 2), start + length + high - span / 2);
+    return {
+      cx: along(cx, b.x, b.w, w * s, EDGE_PX * s, EDGE_PX * s),
+      cy: along(cy, b.y, b.h, h * s, EDGE_PX * s, bottom * s),
+    };
+  }
+
+  /**
    * Fit the whole picture, unless type of `fontUnits` user units would be smaller than `minTextPx`:
    * then zoom to that size and show the focus elements (`atRightEnd`: their right end, where a
    * graph's output is).
@@ -125,8 +148,9 @@ export function createPanZoom(viewport, container, onResize) {
     if (!r) return;
     const { w, h } = viewportSize();
     const b = view.base;
-    view.cx = atRightEnd ? r.x2 + 20 * view.scale - (w * view.scale) / 2 : (r.x1 + r.x2) / 2;
-    view.cy = b.h <= h * view.scale ? b.y + b.h / 2 : (r.y1 + r.y2) / 2;
+    const cx = atRightEnd ? r.x2 + EDGE_PX * view.scale - (w * view.scale) / 2 : (r.x1 + r.x2) / 2;
+    const cy = b.h <= h * view.scale ? b.y + b.h / 2 : (r.y1 + r.y2) / 2;
+    ({ cx: view.cx, cy: view.cy } = within(cx, cy));
     apply();
   }
 
@@ -146,8 +170,7 @@ export function createPanZoom(viewport, container, onResize) {
       r.x1 - margin >= view.cx - vw / 2 && r.x2 + margin <= view.cx + vw / 2 &&
       r.y1 - margin >= view.cy - vh / 2 && r.y2 + margin <= view.cy + vh / 2;
     if (inside) return;
-    const tx = (r.x1 + r.x2) / 2;
-    const ty = (r.y1 + r.y2) / 2;
+    const { cx: tx, cy: ty } = within((r.x1 + r.x2) / 2, (r.y1 + r.y2) / 2);
     cancelAnimationFrame(animation);
     if (matchMedia("(prefers-reduced-motion: reduce)").matches) {
       view.cx = tx;

@@ -14,7 +14,8 @@ SIZES = [(1280, 720), (1366, 768), (1920, 1080)]
 PROJECTOR_PX = 20 - 0.01  # text boxes measure 19.99994 px for type drawn 20 px tall
 
 # what a person sees: the graph's share of the window, the smallest value text's on-screen height,
-# whether every value is inside #viewport, the explained value's place, sideways scroll
+# whether every value is inside #viewport, the explained value's place, sideways scroll, the values
+# the zoom bar covers
 MEASURE = """() => {
   const vp = document.querySelector('#viewport').getBoundingClientRect();
   const inside = (r) => r.left >= vp.left - 1 && r.right <= vp.right + 1
@@ -23,6 +24,8 @@ MEASURE = """() => {
     .map((t) => t.getBoundingClientRect());
   const values = [...document.querySelectorAll('#graph svg g.value')].map((g) => g.getBoundingClientRect());
   const current = document.querySelectorAll('#graph svg [aria-current="step"]');
+  const bar = document.querySelector('.zoombar').getBoundingClientRect();
+  const covered = (r) => r.left < bar.right && r.right > bar.left && r.top < bar.bottom && r.bottom > bar.top;
   return {
     share: (vp.width * vp.height) / (innerWidth * innerHeight),
     text: Math.min(...texts.map((r) => r.height)),
@@ -31,6 +34,7 @@ MEASURE = """() => {
     current: current.length === 1 ? inside(current[0].getBoundingClientRect()) : current.length,
     sideways: document.documentElement.scrollWidth > document.documentElement.clientWidth,
     caption: parseFloat(getComputedStyle(document.querySelector('#narration')).fontSize),
+    under_controls: values.filter(covered).length,
   };
 }"""
 
@@ -176,6 +180,7 @@ def test_each_example_in_projector_mode_at_1366(screen, screenshots) -> None:
         assert m["all_in"] or overview.is_visible(), (preset, m)
         if preset in ("lecture", "neuron", "slope"):
             assert m["all_in"], (preset, m)
+        assert m["under_controls"] == 0, (preset, m)  # the camera keeps the graph clear of the zoom bar
         page.screenshot(path=screenshots / f"screen-example-{preset}-1366.png")
         page.locator("#viewport").focus()
         step_through(page, preset)

@@ -226,7 +226,9 @@ def test_a_follower_mirrors_the_presenter_wanders_off_and_snaps_back(page, follo
     page.screenshot(path=str(screenshots / "lessons-presenter-train-1366.png"))
     follower.screenshot(path=str(screenshots / "lessons-follower-train-1366.png"))
     bar_top = follower.locator("#follow-bar").bounding_box()["y"]
-    run_bottom = follower.evaluate("() => document.querySelector('.train-layout').getBoundingClientRect().bottom")
+    run_bottom = follower.evaluate(
+        "() => document.querySelector('.train-layout').getBoundingClientRect().bottom"
+    )
     assert run_bottom <= bar_top + 0.5  # the bar covers none of the run: it has a row of its own
     page.keyboard.press("PageUp")
     follower.wait_for_url(f"**/?follow={code}#src=*")
@@ -305,5 +307,6 @@ def test_the_panel_and_the_follow_bar_fit_the_screen_in_projector_mode(page, fol
     # it covers nothing: the page (graph, caption, details) ends above it
     page_bottom = follower.evaluate("() => document.getElementById('layout').getBoundingClientRect().bottom")
     caption = follower.locator("#narration").bounding_box()
-    assert page_bottom <= bar["y"] + 0.5 and caption["y"] + caption["height"] <= bar["y"] + 0.5, (bar, caption)
+    assert page_bottom <= bar["y"] + 0.5, (page_bottom, bar)
+    assert caption["y"] + caption["height"] <= bar["y"] + 0.5, (caption, bar)
     follower.screenshot(path=str(screenshots / f"lessons-follower-projector-{width}.png"))

@@ -214,6 +214,19 @@ def test_practice_screens(page, screenshots, theme, width, height) -> None:
     for id_, size, top, bottom, left, right in sizes:
         assert size >= (28 if theme == "projector" else 14), (id_, size)
         assert 0 <= left and right <= width and top >= 0 and bottom <= height, (id_, top, bottom, left, right)
+    # the camera uses the graph's panel: a graph wider (taller) than it fills it, with no empty band
+    # past one end while the other is cut off; a smaller one sits inside it
+    boxes = page.evaluate(
+        """() => [document.querySelector('#viewport'), document.querySelector('#graph svg g.graph')]
+          .map((el) => el.getBoundingClientRect())
+          .map((r) => [r.left, r.right, r.top, r.bottom])"""
+    )
+    (vl, vr, vt, vb), (gl, gr, gt, gb) = boxes
+    for low, high, view_low, view_high in [(gl, gr, vl, vr), (gt, gb, vt, vb)]:
+        if high - low > view_high - view_low:
+            assert low <= view_low + 21 and high >= view_high - 21, (theme, width, boxes)
+        else:
+            assert low >= view_low - 1 and high <= view_high + 1, (theme, width, boxes)
     page.screenshot(path=screenshots / f"practice-{theme}-{width}.png")
 
 
