@@ -196,8 +196,7 @@ async function importFile(file) {
 function showSlide(hash, { run }) {
   if (!run) return currentHash() === hash || applyHash(hash);
   history.replaceState(null, "", location.pathname + location.search + hash);
-  takeHash();
-  applyTheme(state.theme);
+  applyTheme(takeHash().theme || state.theme);
   $("speed").value = String(state.speed);
   $("until").value = state.until || "";
   const { doc, history: metrics } = splitRun(run, CHART_HISTORY);
@@ -265,14 +264,14 @@ function onKey(e) {
 
 // ---------------------------------------------------------------- wiring
 
-/** The hash's theme, speed and "Stop at" into the state; its config (or null). */
+/** The hash's speed and "Stop at" into the state; what it says (readHash). Its theme is the caller's
+    to apply: applyTheme compares it with the theme on show (a projector hides the settings). */
 function takeHash() {
   const view = readHash(location.hash);
-  if (view.theme) state.theme = view.theme;
   if (view.speed !== null) state.speed = view.speed;
   if (view.until !== undefined) state.until = view.until;
   if (view.config) state.presetName = view.presetName;
-  return view.config;
+  return view;
 }
 
 async function loadPresets() {
@@ -364,17 +363,16 @@ async function init() {
   });
   window.addEventListener("hashchange", () => {
     if (location.hash === currentHash()) return;
-    const c = takeHash();
-    applyTheme(state.theme);
+    const { config: c, theme } = takeHash();
+    applyTheme(theme || state.theme);
     if (c) {
       pause();
       enqueue(() => startRun({ config: c }).then((ok) => ok && formFromConfig(state.run.config)));
     }
   });
 
-  const fromHash = takeHash();
-  if (!location.hash) state.theme = preferredTheme();
-  applyTheme(state.theme);
+  const { config: fromHash, theme } = takeHash();
+  applyTheme(theme || (location.hash ? state.theme : preferredTheme()));
   $("speed").value = String(state.speed);
   $("until").value = state.until || "";
   await loadPresets();

@@ -100,6 +100,9 @@ def test_a_training_slide_shows_the_teachers_run_to_the_presenter_and_a_follower
     follower.wait_for_function("() => document.documentElement.dataset.theme === 'projector'")
     follower.wait_for_timeout(500)
     assert follower.evaluate(SHOWN)["weights"] == taught["weights"]
+    # a projector makes room for the run on both screens: the settings go, as on the presenter's
+    for tab in (page, follower):
+        assert tab.locator("#settings").is_hidden()
     page.screenshot(path=str(screenshots / "lesson-run-presenter-projector-1366.png"))
     follower.screenshot(path=str(screenshots / "lesson-run-follower-projector-1366.png"))
 
