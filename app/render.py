@@ -377,17 +377,24 @@ class Renderer:
         # 1: a new `dot` per graph; more: `dot` kept running for that many graphs (app/dot.py)
         self.kept_dot = DotPool(dot_command, graphs_per_process) if graphs_per_process > 1 else None
 
-    def check_size(self, count: int) -> None:
-        """The cheap check, on the number of values alone."""
-        if count > self.max_nodes:
+    def check_size(self, count: int, folded: bool = False) -> None:
+        """The cheap check, on the number of values alone (``folded``: of boxes, some of them a
+        statement's values folded into one, so the count is not the program's values)."""
+        if count <= self.max_nodes:
+            return
+        if folded:
             raise GraphTooLarge(
-                f"the graph has {count} values; pictures are limited to {self.max_nodes} values "
-                "(try a smaller expression)"
+                f"folded to a box per statement, the graph still has {count} boxes; pictures are "
+                f"limited to {self.max_nodes} (try a smaller expression)"
             )
+        raise GraphTooLarge(
+            f"the graph has {count} values; pictures are limited to {self.max_nodes} values "
+            "(try a smaller expression)"
+        )
 
-    def check(self, nodes: Sequence[GraphNode]) -> None:
+    def check(self, nodes: Sequence[GraphNode], folded: bool = False) -> None:
         """Refuse, before layout, a graph dot would take too long to lay out."""
-        self.check_size(len(nodes))
+        self.check_size(len(nodes), folded)
         size = layout_size(nodes)
         if size > self.max_layout:
             raise GraphTooLarge(
@@ -407,7 +414,7 @@ class Renderer:
 
     def prepare(self, nodes: Sequence[GraphNode], look: Look = PLAIN) -> Picture:
         """Refuse a graph too big or tangled to lay out; else what its picture needs."""
-        self.check(nodes)
+        self.check(nodes, folded=bool(look.folds))
         masked = to_dot(nodes, look, masked=True)
         return Picture(nodes, look, masked, layout_key(masked))
 

@@ -272,6 +272,20 @@ def test_graph_over_the_node_cap_is_422_with_a_message(client):
     UnprocessableResponse.model_validate(response.json())  # as the OpenAPI schema says
 
 
+def test_a_graph_still_over_the_cap_folded_counts_boxes_not_values(client):
+    # 404 values; folded a box per statement, `z = 3*y` is one box: 403 boxes. The message counts
+    # boxes, so it does not contradict the 404 values the page lists beside it
+    cap = get_settings().max_render_nodes
+    source = "x = 1.0\ny = x + x\n" + "y = y + x\n" * cap + "z = 3*y\n"
+    response = client.post("/api/graph", json={"source": source})
+    assert response.status_code == 422
+    message = response.json()["detail"]["message"]
+    assert message == (
+        f"folded to a box per statement, the graph still has {cap + 3} boxes; pictures are limited "
+        f"to {cap} (try a smaller expression)"
+    )
+
+
 def test_dot_timeout_is_503_and_the_service_stays_healthy(client, use_service, tmp_path):
     slow = tmp_path / "slow-dot"
     slow.write_text("#!/bin/sh\nsleep 10\n")
