@@ -137,7 +137,7 @@ async function render() {
   const detail = errorDetail(res.status, body);
   showError(detail, state.source);
   if (!state.editor) toast($("toast"), detail.message); // the error box is in the folded editor
-  const tooBig = res.status === 422 && /limited to \d+ values|to lay out in time/.test(detail.message);
+  const tooBig = res.status === 422 && /pictures are limited to \d+|to lay out in time/.test(detail.message);
   if (tooBig) tableInstead(request, () => seq === requestSeq, detail.message); // the values, as a table
 }
 

@@ -314,6 +314,11 @@ def test_past_every_cap_the_values_are_a_table(screen, screenshots) -> None:
     )
     page.wait_for_selector("#values-table:not([hidden])")
     assert page.locator("#error-box").is_visible() and page.locator("#viewport").is_hidden()
+    # the last good graph's inputs and details are not shown beside another program's values
+    for hidden in (".leaves", "#details", ".stepbar", "#narration"):
+        assert page.locator(hidden).is_hidden(), hidden
+    table = page.locator("#values-table").bounding_box()
+    assert table["y"] + table["height"] >= 768 - 20  # the table has the details' room too
     assert page.locator("#values-count").inner_text().startswith("404 of 404 values")
     first = page.locator("#values-body tr").first.locator("th, td").all_inner_texts()
     assert first == ["x", "leaf", "1.0000", "1206.0000"]  # the biggest grad first: 3 * 402
@@ -327,6 +332,8 @@ def test_past_every_cap_the_values_are_a_table(screen, screenshots) -> None:
     page.locator("#source").fill("a = 2.0\nL = a*a\n")  # a program it draws: the picture is back
     page.wait_for_selector("#values-table", state="hidden")
     assert page.locator("#viewport").is_visible()
+    for shown in (".leaves", "#details", ".stepbar", "#narration"):
+        assert page.locator(shown).is_visible(), shown
 
 
 CHAIN = "x = 1.5\n" + "".join(f"x{k} = {'x' if k == 0 else f'x{k - 1}'} * 2 + 1\n" for k in range(8))
