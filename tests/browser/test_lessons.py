@@ -261,7 +261,9 @@ PANEL_BOX = """() => {
   const panel = document.getElementById('lesson-panel');
   return { panel: r('lesson-panel'), top: document.querySelector('.topbar').getBoundingClientRect().bottom,
            toggle: r('lesson-toggle'), qr: r('live-qr'), overflow: panel.scrollWidth - panel.clientWidth,
-           font: parseFloat(getComputedStyle(document.getElementById('slide-title')).fontSize) };
+           font: parseFloat(getComputedStyle(document.getElementById('slide-title')).fontSize),
+           topbar: Math.max(...[...document.querySelectorAll('.topbar :is(button, select, summary)')]
+             .map((el) => el.getBoundingClientRect().right)) };
 }"""
 
 
@@ -294,6 +296,7 @@ def test_the_panel_and_the_follow_bar_fit_the_screen_in_projector_mode(page, fol
     assert box["panel"]["right"] <= width and box["panel"]["bottom"] <= height
     assert box["overflow"] <= 0  # nothing wider than the panel
     assert box["toggle"]["right"] <= width and box["toggle"]["bottom"] <= box["top"]
+    assert box["topbar"] <= width, box  # live, the Lesson button is wider: the top bar still fits
     assert box["font"] >= 20  # projector type in the panel too
     assert box["qr"]["width"] >= 150
     page.screenshot(path=str(screenshots / f"lessons-presenter-projector-{width}.png"))
@@ -310,3 +313,24 @@ def test_the_panel_and_the_follow_bar_fit_the_screen_in_projector_mode(page, fol
     assert page_bottom <= bar["y"] + 0.5, (page_bottom, bar)
     assert caption["y"] + caption["height"] <= bar["y"] + 0.5, (caption, bar)
     follower.screenshot(path=str(screenshots / f"lessons-follower-projector-{width}.png"))
+
+
+TOP_BAR_RIGHT = """() => Math.max(...[...document.querySelectorAll('.topbar :is(button, select, input)')]
+  .map((el) => el.getBoundingClientRect().right))"""
+
+
+def test_live_the_training_pages_top_bar_stays_on_a_1280_projector(page, screenshots) -> None:
+    """The Lesson button gains a LIVE badge: on the training page's full top bar at 1280 px in
+    projector type, the button becomes its badge and the help button stays on screen."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/train")
+    page.wait_for_selector("body[data-ready=true]")
+    page.locator("body").press("p")
+    page.wait_for_function("() => document.documentElement.dataset.theme === 'projector'")
+    open_panel(page)
+    page.click("#live-start")
+    page.wait_for_function(QR_LOADED)
+    assert page.evaluate(TOP_BAR_RIGHT) <= 1280
+    assert page.locator("#live-badge").is_visible() and page.locator("#help-open").is_visible()
+    assert page.locator("#lesson-toggle").get_attribute("title").startswith("Lesson")  # still named
+    page.screenshot(path=str(screenshots / "lessons-presenter-train-projector-1280.png"))
