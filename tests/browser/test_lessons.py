@@ -334,3 +334,28 @@ def test_live_the_training_pages_top_bar_stays_on_a_1280_projector(page, screens
     assert page.locator("#live-badge").is_visible() and page.locator("#help-open").is_visible()
     assert page.locator("#lesson-toggle").get_attribute("title").startswith("Lesson")  # still named
     page.screenshot(path=str(screenshots / "lessons-presenter-train-projector-1280.png"))
+
+
+ON_SCREEN = """() => { const r = document.getElementById('follow-bar').getBoundingClientRect();
+  return [r.top, r.bottom]; }"""
+AT_THE_END = "() => scrollY > 0 && scrollY + innerHeight >= document.documentElement.scrollHeight - 1"
+
+
+def test_on_a_phone_the_follow_bar_stays_on_screen_and_ends_the_page(follower, base_url) -> None:
+    """A phone scrolls the graph page (a column below 1000 px): the bar is on screen from the
+    start, and at the page's end it sits below everything instead of over it."""
+    live = httpx.post(f"{base_url}/api/live").json()
+    view = {"page": "graph", "title": "On a phone", "hash": LECTURE_HASH}
+    bearer = {"Authorization": f"Bearer {live['key']}"}
+    assert httpx.put(f"{base_url}/api/live/{live['code']}", json=view, headers=bearer).status_code == 204
+    follower.set_viewport_size({"width": 390, "height": 844})
+    follower.goto(f"/?follow={live['code']}")
+    follower.wait_for_function("() => document.getElementById('follow-title').textContent === 'On a phone'")
+    follower.wait_for_selector("#graph svg g.value")
+    top, bottom = follower.evaluate(ON_SCREEN)
+    assert 0 <= top and bottom <= 844, (top, bottom)
+    follower.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    follower.wait_for_function(AT_THE_END)
+    top, bottom = follower.evaluate(ON_SCREEN)
+    page_end = follower.evaluate("() => document.querySelector('main').getBoundingClientRect().bottom")
+    assert bottom <= 844 and page_end <= top + 0.5, (page_end, top, bottom)  # at the end, it covers nothing
