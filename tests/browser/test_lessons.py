@@ -341,17 +341,23 @@ ON_SCREEN = """() => { const r = document.getElementById('follow-bar').getBoundi
 AT_THE_END = "() => scrollY > 0 && scrollY + innerHeight >= document.documentElement.scrollHeight - 1"
 
 
-def test_on_a_phone_the_follow_bar_stays_on_screen_and_ends_the_page(follower, base_url) -> None:
-    """A phone scrolls the graph page (a column below 1000 px): the bar is on screen from the
-    start, and at the page's end it sits below everything instead of over it."""
+@pytest.mark.parametrize(
+    ("name", "where", "ready"),
+    [("graph", "/", "#graph svg g.value"), ("train", "/train", "body[data-ready=true]")],
+)
+def test_on_a_phone_the_follow_bar_stays_on_screen_and_ends_the_page(
+    follower, base_url, name, where, ready
+) -> None:
+    """A phone scrolls each page (a column below 1000 px): the bar is on screen from the start,
+    and at the page's end it sits below everything instead of over it."""
     live = httpx.post(f"{base_url}/api/live").json()
-    view = {"page": "graph", "title": "On a phone", "hash": LECTURE_HASH}
+    view = {"page": name, "title": "On a phone", "hash": LECTURE_HASH if name == "graph" else "#theme=light"}
     bearer = {"Authorization": f"Bearer {live['key']}"}
     assert httpx.put(f"{base_url}/api/live/{live['code']}", json=view, headers=bearer).status_code == 204
     follower.set_viewport_size({"width": 390, "height": 844})
-    follower.goto(f"/?follow={live['code']}")
+    follower.goto(f"{where}?follow={live['code']}")
     follower.wait_for_function("() => document.getElementById('follow-title').textContent === 'On a phone'")
-    follower.wait_for_selector("#graph svg g.value")
+    follower.wait_for_selector(ready)
     top, bottom = follower.evaluate(ON_SCREEN)
     assert 0 <= top and bottom <= 844, (top, bottom)
     follower.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")

@@ -69,6 +69,32 @@ def test_the_panels_fill_the_window_and_the_projector(page, screenshots, width, 
     assert page.is_visible("#settings") == settings_shown
 
 
+@pytest.mark.parametrize(("width", "height"), [(683, 768), (390, 844)], ids=["half-a-laptop", "phone"])
+def test_a_narrow_window_scrolls_one_column_with_every_control_in_reach(page, screenshots, width, height):
+    """Half a 1366 screen, or a phone: nothing is cut off at the side; the run comes first, each
+    panel full width and large, the settings under it; every control can be reached by scrolling."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_train(page, "#theme=light")
+    page.click("#step")
+    wait_step(page, 1)
+    page.wait_for_timeout(300)
+    m = measure(page)
+    assert m["scrollW"] <= width  # no sideways scroll
+    (bl, bt, br, bb), (cl, ct, cr, cb), (nl, nt, nr, nb) = m["rects"]
+    assert bb <= ct and cb <= nt  # one column: the boundary, the charts, the network
+    for left, top, right, bottom in m["rects"]:
+        assert left >= 0 and right <= width and right - left >= 0.9 * width - 40, m["rects"]
+        assert bottom - top >= 200, m["rects"]
+    board = page.locator("#boundary").bounding_box()
+    assert board["width"] >= 0.8 * width - 60 and abs(board["width"] - board["height"]) < 2, board
+    settings_top = page.locator("#settings").bounding_box()["y"]
+    assert settings_top >= nb  # the settings under the run
+    for control in ("#play", "#step", "#reset", "#help-open", "#lesson-toggle", "#dataset", "#lr"):
+        box = page.locator(control).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (control, box)
+    page.screenshot(path=str(screenshots / f"train-narrow-{width}x{height}.png"), full_page=True)
+
+
 def points_of(page) -> list:
     return page.evaluate("() => (window.chainruleTrain.run.config.dataset.points || [])")
 
