@@ -196,6 +196,11 @@ def test_a_follower_mirrors_the_presenter_wanders_off_and_snaps_back(page, follo
     for k in (1, 2):
         page.keyboard.press("ArrowRight")
         wait_step(follower, f"step {k} of 7")
+    # the open panel is beside the graph, not over it: the explained value is in view
+    panel_left = page.locator("#lesson-panel").bounding_box()["x"]
+    for shown in ("#viewport", '#graph svg [aria-current="step"]'):
+        box = page.locator(shown).bounding_box()
+        assert box["x"] + box["width"] <= panel_left + 0.5, (shown, box, panel_left)
     page.screenshot(path=str(screenshots / "lessons-presenter-1366.png"))
     follower.screenshot(path=str(screenshots / "lessons-follower-1366.png"))
 
