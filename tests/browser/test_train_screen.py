@@ -93,6 +93,11 @@ def test_a_narrow_window_scrolls_one_column_with_every_control_in_reach(page, sc
         box = page.locator(control).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (control, box)
     page.screenshot(path=str(screenshots / f"train-narrow-{width}x{height}.png"), full_page=True)
+    # the lecture's predictions chart in the boundary's place has a height of its own too
+    page.select_option("#preset", "lecture")
+    page.wait_for_selector("#predictions-panel:not([hidden])")
+    chart = page.locator("#predictions-chart").bounding_box()
+    assert chart["height"] >= 150 and chart["width"] >= 0.8 * width - 60, chart
 
 
 def points_of(page) -> list:
